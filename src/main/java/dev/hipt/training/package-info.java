@@ -1,0 +1,4 @@
+/**
+ * Admin API for DINO pretraining, slide-head training and the model registry.
+ */
+package dev.hipt.training;
