@@ -29,6 +29,10 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
 
     private static final Cleaner CLEANER = Cleaner.create();
 
+    /** Native handles open right now in this JVM (opened and not yet released by close or the Cleaner). */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN_HANDLES =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private final OpenSlideLibrary lib;
     private final Pointer osr;
     private final NativeHandle handle;
@@ -45,7 +49,13 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
         this.metadata = metadata;
         this.fileText = fileText;
         this.handle = new NativeHandle(lib, osr);
+        OPEN_HANDLES.incrementAndGet();
         this.cleanable = CLEANER.register(this, handle);
+    }
+
+    /** How many native OpenSlide handles are open in this JVM; for leak checks. */
+    static int openHandles() {
+        return OPEN_HANDLES.get();
     }
 
     /** The vendor OpenSlide recognises in the file, or {@code null}; needs the library. */
@@ -240,6 +250,7 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
             if (osr != null) {
                 lib.openslide_close(osr);
                 osr = null;
+                OPEN_HANDLES.decrementAndGet();
             }
         }
     }
