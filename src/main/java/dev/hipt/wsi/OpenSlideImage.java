@@ -217,6 +217,11 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
         return text.length() > 300 ? text.substring(0, 300) + "..." : text;
     }
 
+    /** Whether the native handle has been released. */
+    boolean released() {
+        return handle.released();
+    }
+
     @Override
     public void close() {
         lock.writeLock().lock();
@@ -243,6 +248,10 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
         NativeHandle(OpenSlideLibrary lib, Pointer osr) {
             this.lib = lib;
             this.osr = osr;
+        }
+
+        synchronized boolean released() {
+            return osr == null;
         }
 
         @Override
