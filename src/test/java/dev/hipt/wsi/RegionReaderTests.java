@@ -169,6 +169,30 @@ class RegionReaderTests {
     }
 
     @Test
+    void resamplesFromAnOpenSlidePyramidLevel() {
+        Fixtures.assumeOpenSlide();
+        try (WholeSlideImage slide = WholeSlideImages.open(Fixtures.slide("boxes.tiff"))) {
+            RegionReader reader = new RegionReader(new ReadOptions(0.5, 32, false));
+            Mpp mpp = MppResolver.resolve(slide.metadata(), 0.125);
+            assertThat(reader.plan(mpp, slide.levels()).level()).isEqualTo(1);
+
+            RgbImage region = reader.read(slide, mpp, 64, 32);
+
+            // level 1 is 0.25 um/px: each output pixel is the mean of 2 x 2 level-1 pixels
+            RgbImage level1 = slide.readRegion(1, 64, 32, 64, 64);
+            for (int y = 0; y < 32; y++) {
+                for (int x = 0; x < 32; x++) {
+                    for (int c = 0; c < 3; c++) {
+                        int sum = value(level1, 2 * x, 2 * y, c) + value(level1, 2 * x + 1, 2 * y, c)
+                                + value(level1, 2 * x, 2 * y + 1, c) + value(level1, 2 * x + 1, 2 * y + 1, c);
+                        assertThat(value(region, x, y, c)).isEqualTo((sum + 2) / 4);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void fillsOutsideTheSlideWithWhiteOnRequest() {
         SyntheticSlide slide = new SyntheticSlide(100, 100, 1);
         RgbImage black = new RegionReader(new ReadOptions(0.5, 64, false)).read(slide, mpp(0.5), 60, -10);
