@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -30,8 +31,7 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** Native handles open right now in this JVM (opened and not yet released by close or the Cleaner). */
-    private static final java.util.concurrent.atomic.AtomicInteger OPEN_HANDLES =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger OPEN_HANDLES = new AtomicInteger();
 
     private final OpenSlideLibrary lib;
     private final Pointer osr;

@@ -2,13 +2,16 @@ package dev.hipt.wsi;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OpenSlideImageTests {
@@ -32,7 +35,7 @@ class OpenSlideImageTests {
                         for (int i = 0; i < spots.length; i++) {
                             int k = (i + offset) % spots.length;
                             byte[] rgb = slide.readRegion(0, spots[k][0], spots[k][1], 400, 300).rgb();
-                            same &= java.util.Arrays.equals(rgb, expected.get(k));
+                            same &= Arrays.equals(rgb, expected.get(k));
                         }
                         return same;
                     }));
@@ -55,7 +58,7 @@ class OpenSlideImageTests {
             byte[] whole = slide.readRegion(0, 0, 0, 2220, 2000).rgb();
             byte[] part = slide.readRegion(0, 0, 1990, 2220, 10).rgb();
 
-            assertThat(java.util.Arrays.copyOfRange(whole, 1990 * 2220 * 3, 2000 * 2220 * 3)).isEqualTo(part);
+            assertThat(Arrays.copyOfRange(whole, 1990 * 2220 * 3, 2000 * 2220 * 3)).isEqualTo(part);
         }
     }
 
@@ -97,7 +100,7 @@ class OpenSlideImageTests {
         }
         assertThat(OpenSlideImage.openHandles()).isGreaterThan(before);
 
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
             System.gc();
             return OpenSlideImage.openHandles() <= before;
         });

@@ -2,6 +2,10 @@ package dev.hipt.wsi;
 
 import org.junit.jupiter.api.Test;
 
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,6 +64,28 @@ class RegionReaderTests {
         // pixels beyond the slide (level-0 x >= 4000) are black
         assertThat(value(region, size - 1, 0, 0)).isZero();
         assertThat(value(region, 1979, 0, 0)).as("level-0 x 3998..3999 is inside").isNotZero();
+    }
+
+    @Test
+    void fortyXPngWithMppOverrideIsAveragedTwoByTwo(@TempDir Path tmp) throws IOException {
+        Path file = TestImages.png(tmp.resolve("forty.png"), TestImages.pattern(64, 64), null);
+        RegionReader reader = new RegionReader(new ReadOptions(0.5, 32, false));
+        try (WholeSlideImage slide = WholeSlideImages.open(file)) {
+            Mpp mpp = MppResolver.resolve(slide.metadata(), 0.25);
+
+            RgbImage region = reader.read(slide, mpp, 0, 0);
+
+            assertThat(region.width()).isEqualTo(32);
+            for (int y = 0; y < 32; y++) {
+                for (int x = 0; x < 32; x++) {
+                    for (int c = 0; c < 3; c++) {
+                        int sum = px(2 * x, 2 * y, c) + px(2 * x + 1, 2 * y, c) + px(2 * x, 2 * y + 1, c)
+                                + px(2 * x + 1, 2 * y + 1, c);
+                        assertThat(value(region, x, y, c)).isEqualTo((sum + 2) / 4);
+                    }
+                }
+            }
+        }
     }
 
     @Test
@@ -140,6 +166,30 @@ class RegionReaderTests {
         RgbImage region = reader.read(slide, mpp(0.125), 400, 800);
 
         assertThat(region.rgb()).isEqualTo(slide.readRegion(2, 400, 800, 100, 100).rgb());
+    }
+
+    @Test
+    void resamplesFromAnOpenSlidePyramidLevel() {
+        Fixtures.assumeOpenSlide();
+        try (WholeSlideImage slide = WholeSlideImages.open(Fixtures.slide("boxes.tiff"))) {
+            RegionReader reader = new RegionReader(new ReadOptions(0.5, 32, false));
+            Mpp mpp = MppResolver.resolve(slide.metadata(), 0.125);
+            assertThat(reader.plan(mpp, slide.levels()).level()).isEqualTo(1);
+
+            RgbImage region = reader.read(slide, mpp, 64, 32);
+
+            // level 1 is 0.25 um/px: each output pixel is the mean of 2 x 2 level-1 pixels
+            RgbImage level1 = slide.readRegion(1, 64, 32, 64, 64);
+            for (int y = 0; y < 32; y++) {
+                for (int x = 0; x < 32; x++) {
+                    for (int c = 0; c < 3; c++) {
+                        int sum = value(level1, 2 * x, 2 * y, c) + value(level1, 2 * x + 1, 2 * y, c)
+                                + value(level1, 2 * x, 2 * y + 1, c) + value(level1, 2 * x + 1, 2 * y + 1, c);
+                        assertThat(value(region, x, y, c)).isEqualTo((sum + 2) / 4);
+                    }
+                }
+            }
+        }
     }
 
     @Test
