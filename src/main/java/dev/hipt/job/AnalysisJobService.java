@@ -1,6 +1,7 @@
 package dev.hipt.job;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceNotFoundException;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
@@ -22,14 +23,14 @@ class AnalysisJobService implements AnalysisJobs {
     private static final Logger log = LoggerFactory.getLogger(AnalysisJobService.class);
 
     private final AnalysisJobRepository jobs;
-    private final Scheduler scheduler;
+    private final SchedulerClient queue;
     private final OneTimeTask<AnalysisTaskData> task;
     private final JobProperties properties;
 
-    AnalysisJobService(AnalysisJobRepository jobs, Scheduler scheduler, OneTimeTask<AnalysisTaskData> task,
+    AnalysisJobService(AnalysisJobRepository jobs, SchedulerClient queue, OneTimeTask<AnalysisTaskData> task,
                        JobProperties properties) {
         this.jobs = jobs;
-        this.scheduler = scheduler;
+        this.queue = queue;
         this.task = task;
         this.properties = properties;
     }
@@ -49,7 +50,7 @@ class AnalysisJobService implements AnalysisJobs {
         try {
             // Through a transaction-aware DataSource: inside the caller's transaction, row and execution commit
             // (or roll back) together.
-            scheduler.schedule(task.instance(job.id().toString(), new AnalysisTaskData(job.id())), now);
+            queue.schedule(task.instance(job.id().toString(), new AnalysisTaskData(job.id())), now);
         } catch (RuntimeException e) {
             jobs.delete(job.id());
             throw e;
@@ -96,7 +97,7 @@ class AnalysisJobService implements AnalysisJobs {
 
     private void removeExecution(UUID jobId) {
         try {
-            scheduler.cancel(TaskInstanceId.of(JobScheduling.TASK_NAME, jobId.toString()));
+            queue.cancel(TaskInstanceId.of(JobScheduling.TASK_NAME, jobId.toString()));
         } catch (TaskInstanceNotFoundException | TaskInstanceCurrentlyExecutingException e) {
             // Picked by a worker just now: it finds the job cancelled and ends the execution itself.
             log.debug("Execution of cancelled job {} not removed: {}", jobId, e.getMessage());
@@ -108,10 +109,16 @@ class AnalysisJobService implements AnalysisJobs {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {
-                    scheduler.triggerCheckForDueExecutions();
+                    wakeWorkers();
                 }
             });
         } else {
+            wakeWorkers();
+        }
+    }
+
+    private void wakeWorkers() {
+        if (queue instanceof Scheduler scheduler) {
             scheduler.triggerCheckForDueExecutions();
         }
     }

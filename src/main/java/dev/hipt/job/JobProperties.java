@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Settings of the analysis job engine ({@code hipt.job.*}).
  *
  * @param workersPerDevice  analyses that run at once in this process, each on its own worker thread sharing the
- *                          one device the encoder runs on
+ *                          one device the encoder runs on; 0 for a replica that serves the API only and runs no
+ *                          analyses (it still queues and cancels jobs)
  * @param readerThreads     threads that read and preprocess regions ahead of the model, shared by all workers
  * @param readAhead         regions each worker has read (or is reading) beyond the batch the model computes; each
  *                          costs about 200 MB of heap as float CHW at 4096 x 4096
@@ -42,7 +43,9 @@ public record JobProperties(
         @DefaultValue("30s") Duration shutdownMaxWait) {
 
     public JobProperties {
-        requirePositive("workers-per-device", workersPerDevice);
+        if (workersPerDevice < 0) {
+            throw new IllegalArgumentException("hipt.job.workers-per-device must be 0 or more, was " + workersPerDevice);
+        }
         requirePositive("reader-threads", readerThreads);
         requirePositive("read-ahead", readAhead);
         requirePositive("batch-regions", batchRegions);

@@ -1,6 +1,7 @@
 package dev.hipt.job;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
@@ -50,14 +51,22 @@ class JobScheduling {
         return new JobSchedulerFactory(dataSource, analysisTask, properties);
     }
 
+    /**
+     * The queue: a full {@link Scheduler} (client and workers) when this process has workers, a plain client on an
+     * API-only replica ({@code hipt.job.workers-per-device=0}).
+     */
     @Bean(destroyMethod = "")
-    Scheduler jobScheduler(JobSchedulerFactory factory) {
+    SchedulerClient analysisQueue(JobSchedulerFactory factory, JobProperties properties) {
+        if (properties.workersPerDevice() == 0) {
+            log.info("hipt.job.workers-per-device=0: this process queues analysis jobs but runs none");
+            return factory.client();
+        }
         return factory.create(new SchedulerName.Hostname());
     }
 
     @Bean
-    SmartLifecycle jobSchedulerLifecycle(Scheduler jobScheduler) {
-        return new SchedulerLifecycle(jobScheduler);
+    SmartLifecycle analysisQueueLifecycle(SchedulerClient analysisQueue) {
+        return new SchedulerLifecycle(analysisQueue instanceof Scheduler scheduler ? scheduler : null);
     }
 
     private static FailureHandler<AnalysisTaskData> failureHandler(JobProperties properties) {
@@ -97,11 +106,19 @@ class JobScheduling {
             this.properties = properties;
         }
 
+        SchedulerClient client() {
+            return SchedulerClient.Builder.create(dataSource, task)
+                    .serializer(new AnalysisTaskData.TextSerializer())
+                    .build();
+        }
+
         Scheduler create(SchedulerName name) {
             return Scheduler.create(dataSource, task)
                     .schedulerName(name)
                     .serializer(new AnalysisTaskData.TextSerializer())
                     .threads(properties.workersPerDevice())
+                    .executorService(Executors.newFixedThreadPool(properties.workersPerDevice(),
+                            daemonThreads("hipt-analysis-" + name.getName() + "-")))
                     .heartbeatInterval(properties.heartbeat())
                     .missedHeartbeatsLimit(properties.missedHeartbeats())
                     .pollingInterval(properties.pollingInterval())
@@ -123,15 +140,19 @@ class JobScheduling {
 
         @Override
         public void start() {
-            scheduler.start();
+            if (scheduler != null) {
+                scheduler.start();
+            }
             running = true;
         }
 
         @Override
         public void stop() {
             running = false;
-            log.info("Stopping the analysis job scheduler");
-            scheduler.stop();
+            if (scheduler != null) {
+                log.info("Stopping the analysis job scheduler");
+                scheduler.stop();
+            }
         }
 
         @Override
