@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A stand-in encoder: each region's embedding is filled with its index, every completed encoding is recorded, and
  * a gate can hold a slide's encoding at a chosen region until the test opens it (or the worker is interrupted).
  */
-final class FakeInference implements RegionInference {
+class FakeInference implements RegionInference {
 
     /** One completed region encoding: slide tag and region index. */
     record Encoded(int tag, int index) {

@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Idempotent in-memory results that also count how often each region was stored. */
-final class InMemoryRegionResults implements RegionResults {
+class InMemoryRegionResults implements RegionResults {
 
     private record Key(UUID slideId, String modelVersion) {
     }
