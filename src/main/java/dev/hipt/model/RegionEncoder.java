@@ -1,17 +1,331 @@
 package dev.hipt.model;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
 /**
- * ViT-256/16 followed by ViT-4K/256: turns an RGB region into its {@link RegionEmbedding}. Thread-safe: the weights
- * are read-only and every call works in an NDManager of its own.
+ * ViT-256/16 followed by ViT-4K/256: turns an RGB region (sides multiples of 256, normally 4096 x 4096 at 20x) into
+ * its {@link RegionEmbedding}, as HIPT's {@code HIPT_4K} does.
  *
- * <p>PLACEHOLDER contract, implemented by the model feature.
+ * <p>Thread-safe: the weights are read-only in one long-lived NDManager, and every call works in a child manager of
+ * its own that is closed before the call returns. ViT-256 runs over the patches of all regions of a call in batches
+ * of {@link ModelOptions#vit256BatchSize()}.
  */
 public final class RegionEncoder implements AutoCloseable {
 
-    private RegionEncoder() {
+    /** Side of a ViT-256 patch in pixels. */
+    public static final int PATCH = 256;
+    private static final int CHANNELS = 3;
+    private static final int PATCH_FLOATS = CHANNELS * PATCH * PATCH;
+
+    private final NDManager manager;
+    private final Device device;
+    private final VisionTransformer vit256;
+    private final VisionTransformer vit4k;
+    private final ModelOptions options;
+    private final DirectBuffers buffers = new DirectBuffers(4);
+
+    private RegionEncoder(NDManager manager, Device device, VisionTransformer vit256, VisionTransformer vit4k,
+                          ModelOptions options) {
+        this.manager = manager;
+        this.device = device;
+        this.vit256 = vit256;
+        this.vit4k = vit4k;
+        this.options = options;
     }
 
+    /**
+     * The encoder with these weights (ViT-256 and ViT-4K state dicts, PyTorch names, e.g. from
+     * {@code CheckpointReader}). Block counts and widths come from the weights.
+     *
+     * @throws CheckpointException   naming any missing or mis-shaped parameter
+     * @throws IllegalStateException when a GPU is required but DJL sees none
+     */
+    public static RegionEncoder load(StateDict vit256, StateDict vit4k, ModelOptions options) {
+        Objects.requireNonNull(options, "options");
+        VisionTransformer v256 = VisionTransformer.describedBy(vit256, 6);
+        if (v256.stem() != VisionTransformer.Stem.PATCH) {
+            throw new CheckpointException("ViT-256 checkpoint is missing parameter 'patch_embed.proj.weight'");
+        }
+        VisionTransformer v4k = VisionTransformer.describedBy(vit4k, 6);
+        if (v4k.stem() != VisionTransformer.Stem.PHI) {
+            throw new CheckpointException("ViT-4K checkpoint is missing parameter 'phi.0.weight'");
+        }
+        if (v4k.inDim() != v256.dim()) {
+            throw new CheckpointException("parameter 'phi.0.weight' of the ViT-4K takes " + v4k.inDim()
+                    + " features, but the ViT-256 makes " + v256.dim());
+        }
+        return create(v256, vit256, v4k, vit4k, options);
+    }
+
+    /**
+     * Seeded random weights with the official sizes (ViT-256: 12 blocks, ViT-4K: 6 blocks): the demo mode's
+     * untrained model. The same seed gives the same weights on every machine.
+     */
+    public static RegionEncoder random(long seed, ModelOptions options) {
+        return random(seed, 12, 6, options);
+    }
+
+    static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options) {
+        VisionTransformer v256 = VisionTransformer.vit256(depth256);
+        VisionTransformer v4k = VisionTransformer.vit4k(depth4k);
+        return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options);
+    }
+
+    private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
+                                        StateDict w4k, ModelOptions options) {
+        Device device = Devices.select(options.device());
+        NDManager manager = Devices.newManager(device);
+        try {
+            v256.load(w256, manager);
+            v4k.load(w4k, manager);
+            v256.freeze(true);
+            v4k.freeze(true);
+            return new RegionEncoder(manager, device, v256, v4k, options);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * HIPT's input: interleaved RGB bytes ({@code width x height}) centre-cropped to multiples of 256 (as
+     * {@code HIPT_4K.prepare_img_tensor}) and normalised to {@code (x / 255 - 0.5) / 0.5}, laid out {@code [3, H, W]}.
+     * Pure Java; callable from reader threads.
+     *
+     * @throws IllegalArgumentException when a side is below 256 or the byte count does not match
+     */
+    public static float[] preprocess(byte[] rgb, int width, int height) {
+        Crop crop = Crop.of(width, height);
+        if ((long) width * height * CHANNELS != rgb.length) {
+            throw new IllegalArgumentException("expected " + (long) width * height * CHANNELS + " RGB bytes for "
+                    + width + "x" + height + ", got " + rgb.length);
+        }
+        int h = crop.height;
+        int w = crop.width;
+        float[] out = new float[CHANNELS * h * w];
+        int plane = h * w;
+        for (int y = 0; y < h; y++) {
+            int src = ((y + crop.top) * width + crop.left) * CHANNELS;
+            int dst = y * w;
+            for (int x = 0; x < w; x++) {
+                for (int c = 0; c < CHANNELS; c++) {
+                    float v = (rgb[src++] & 0xff) / 255f;
+                    out[c * plane + dst + x] = (v - 0.5f) / 0.5f;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Centre crop to multiples of 256, offsets rounded half to even as torchvision's {@code CenterCrop} does. */
+    record Crop(int left, int top, int width, int height) {
+        static Crop of(int width, int height) {
+            int w = width - width % PATCH;
+            int h = height - height % PATCH;
+            if (w == 0 || h == 0) {
+                throw new IllegalArgumentException("a region needs sides of at least " + PATCH + " px, got " + width
+                        + "x" + height);
+            }
+            return new Crop((int) Math.rint((width - w) / 2.0), (int) Math.rint((height - h) / 2.0), w, h);
+        }
+    }
+
+    /** One region from RGB bytes: {@link #preprocess} then {@link #encodePreprocessed}. */
+    public RegionEmbedding encode(byte[] rgb, int width, int height, boolean attention) {
+        Crop crop = Crop.of(width, height);
+        return encodeGrids(List.of(preprocess(rgb, width, height)), crop.height, crop.width, attention).get(0);
+    }
+
+    /**
+     * Regions already {@link #preprocess preprocessed}, each {@code [3, side, side]} with {@code side} a multiple of
+     * 256: ViT-256 over all their patches in batches across regions, then ViT-4K per region.
+     *
+     * @param attention whether to return each region's last ViT-4K block CLS attention
+     */
+    public List<RegionEmbedding> encodePreprocessed(List<float[]> chwRegions, int side, boolean attention) {
+        return encodeGrids(chwRegions, side, side, attention);
+    }
+
+    private List<RegionEmbedding> encodeGrids(List<float[]> regions, int height, int width, boolean attention) {
+        if (height % PATCH != 0 || width % PATCH != 0 || height == 0 || width == 0) {
+            throw new IllegalArgumentException("region sides must be positive multiples of " + PATCH + ", got "
+                    + width + "x" + height);
+        }
+        for (float[] r : regions) {
+            if (r.length != CHANNELS * height * width) {
+                throw new IllegalArgumentException("a preprocessed " + width + "x" + height + " region holds "
+                        + CHANNELS * height * width + " floats, got " + r.length);
+            }
+        }
+        if (regions.isEmpty()) {
+            return List.of();
+        }
+        int rows = height / PATCH;
+        int cols = width / PATCH;
+        int perRegion = rows * cols;
+        int d256 = vit256.dim();
+        float[][] cls256 = new float[regions.size()][perRegion * d256];
+        try (NDManager call = manager.newSubManager()) {
+            int total = regions.size() * perRegion;
+            int batch = options.vit256BatchSize();
+            for (int start = 0; start < total; start += batch) {
+                int n = Math.min(batch, total - start);
+                float[] cls = runVit256(call, regions, width, cols, perRegion, start, n);
+                for (int i = 0; i < n; i++) {
+                    int p = start + i;
+                    System.arraycopy(cls, i * d256, cls256[p / perRegion], (p % perRegion) * d256, d256);
+                }
+            }
+            return runVit4k(call, cls256, rows, cols, attention);
+        }
+    }
+
+    /** ViT-256 over patches {@code [start, start + n)} of the regions, numbered region by region, row-major. */
+    private float[] runVit256(NDManager call, List<float[]> regions, int width, int cols, int perRegion, int start,
+                              int n) {
+        ByteBuffer bytes = buffers.take((long) n * PATCH_FLOATS * Float.BYTES);
+        try {
+            FloatBuffer dst = bytes.asFloatBuffer();
+            int plane = regions.get(0).length / CHANNELS;
+            for (int i = 0; i < n; i++) {
+                int p = start + i;
+                float[] region = regions.get(p / perRegion);
+                int r = (p % perRegion) / cols;
+                int c = (p % perRegion) % cols;
+                for (int ch = 0; ch < CHANNELS; ch++) {
+                    int base = ch * plane + r * PATCH * width + c * PATCH;
+                    for (int y = 0; y < PATCH; y++) {
+                        dst.put(region, base + y * width, PATCH);
+                    }
+                }
+            }
+            try (NDArray images = call.create(bytes, new Shape(n, CHANNELS, PATCH, PATCH), DataType.FLOAT32)) {
+                NDList out = vit256.forwardImages(images, false);
+                try {
+                    return out.get(0).toFloatArray();
+                } finally {
+                    out.get(0).close();
+                }
+            }
+        } finally {
+            buffers.give(bytes);
+        }
+    }
+
+    private List<RegionEmbedding> runVit4k(NDManager call, float[][] cls256, int rows, int cols, boolean attention) {
+        int m = cls256.length;
+        int perRegion = rows * cols;
+        int d256 = vit256.dim();
+        ByteBuffer bytes = buffers.take((long) m * perRegion * d256 * Float.BYTES);
+        float[] cls4k;
+        float[] attn = null;
+        try {
+            FloatBuffer dst = bytes.asFloatBuffer();
+            for (float[] region : cls256) {
+                dst.put(region);
+            }
+            try (NDArray tokens = call.create(bytes, new Shape(m, perRegion, d256), DataType.FLOAT32)) {
+                NDList out = vit4k.forwardTokens(tokens, rows, cols, attention);
+                cls4k = out.get(0).toFloatArray();
+                if (attention) {
+                    attn = out.get(1).toFloatArray();
+                }
+                out.forEach(a -> {
+                    if (a != null) {
+                        a.close();
+                    }
+                });
+            }
+        } finally {
+            buffers.give(bytes);
+        }
+        List<RegionEmbedding> result = new ArrayList<>(m);
+        int d4k = vit4k.dim();
+        int attnLen = vit4k.heads() * perRegion;
+        for (int i = 0; i < m; i++) {
+            float[] c4k = new float[d4k];
+            System.arraycopy(cls4k, i * d4k, c4k, 0, d4k);
+            float[] a = null;
+            if (attn != null) {
+                a = new float[attnLen];
+                System.arraycopy(attn, i * attnLen, a, 0, attnLen);
+            }
+            result.add(new RegionEmbedding(cls256[i], mean(cls256[i], perRegion, d256), c4k, a));
+        }
+        return result;
+    }
+
+    private static float[] mean(float[] rowsByDim, int rows, int dim) {
+        double[] sum = new double[dim];
+        for (int r = 0; r < rows; r++) {
+            for (int d = 0; d < dim; d++) {
+                sum[d] += rowsByDim[r * dim + d];
+            }
+        }
+        float[] out = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            out[d] = (float) (sum[d] / rows);
+        }
+        return out;
+    }
+
+    /** ViT-256 on one preprocessed 256 x 256 patch {@code [3, 256, 256]}: its CLS token and last-block attention. */
+    Vit256Output encodePatch(float[] chw) {
+        if (chw.length != PATCH_FLOATS) {
+            throw new IllegalArgumentException("a patch holds " + PATCH_FLOATS + " floats, got " + chw.length);
+        }
+        try (NDManager call = manager.newSubManager();
+             NDArray image = call.create(chw, new Shape(1, CHANNELS, PATCH, PATCH))) {
+            NDList out = vit256.forwardImages(image, true);
+            return new Vit256Output(out.get(0).toFloatArray(), out.get(1).toFloatArray());
+        }
+    }
+
+    /** The CLS token {@code [dim]} and last-block CLS attention {@code [heads x patches]} of one ViT-256 pass. */
+    record Vit256Output(float[] cls, float[] attention) {
+    }
+
+    /** {@code "cpu"} or {@code "gpu(N)"}. */
+    public String device() {
+        return Devices.name(device);
+    }
+
+    /** ViT-256 block count (12 for the official checkpoint). */
+    public int vit256Depth() {
+        return vit256.depth();
+    }
+
+    /** ViT-4K block count (6 for the official checkpoint). */
+    public int vit4kDepth() {
+        return vit4k.depth();
+    }
+
+    /** The configured options. */
+    public ModelOptions options() {
+        return options;
+    }
+
+    VisionTransformer vit256() {
+        return vit256;
+    }
+
+    VisionTransformer vit4k() {
+        return vit4k;
+    }
+
+    /** Releases the weights; calls still running must have finished. */
     @Override
     public void close() {
+        manager.close();
     }
 }

@@ -1,0 +1,338 @@
+package dev.hipt.model;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes a plain state dict as a PyTorch zip checkpoint that {@code torch.load} reads (also with
+ * {@code weights_only=True}): {@code archive/data.pkl} (pickle protocol 2: a {@code collections.OrderedDict} of
+ * {@code torch._utils._rebuild_tensor_v2} calls on persistent-id storages), {@code archive/byteorder},
+ * {@code archive/data/<n>} (float32, little-endian) and {@code archive/version}. Entries are stored uncompressed and
+ * their data aligned to 64 bytes, as PyTorch's own writer does.
+ */
+public final class TorchCheckpointWriter {
+
+    static final String ARCHIVE = "archive/";
+    private static final int ALIGNMENT = 64;
+    /** 1980-01-01, the earliest DOS date: fixed, so equal weights give byte-identical files. */
+    private static final long ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0)
+            .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+
+    private TorchCheckpointWriter() {
+    }
+
+    /**
+     * Writes {@code tensors} to {@code file} (replacing it) as a PyTorch state-dict checkpoint; the file is written
+     * beside its target and moved into place.
+     *
+     * @throws CheckpointException if the file cannot be written
+     */
+    public static void write(Path file, StateDict tensors) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            keys.add(Integer.toString(i));
+        }
+        byte[] pickle = pickle(tensors);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (CountingOutputStream counting = new CountingOutputStream(
+                new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20));
+             ZipOutputStream zip = new ZipOutputStream(counting, StandardCharsets.UTF_8)) {
+            putBytes(zip, counting, ARCHIVE + "data.pkl", pickle);
+            putBytes(zip, counting, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+            List<Tensor> values = new ArrayList<>(tensors.asMap().values());
+            // torch.save writes storages in the string order of their keys: 0, 1, 10, 11, ..., 2, ...
+            List<String> sorted = new ArrayList<>(keys);
+            sorted.sort(null);
+            for (String key : sorted) {
+                putFloats(zip, counting, ARCHIVE + "data/" + key, values.get(Integer.parseInt(key)).data());
+            }
+            putBytes(zip, counting, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            Safetensors.deleteQuietly(tmp);
+            throw new CheckpointException("cannot write checkpoint " + file + ": " + e, e);
+        }
+        Safetensors.move(tmp, file);
+    }
+
+    /** The {@code data.pkl} of a state dict, storage {@code n} holding the n-th tensor. */
+    static byte[] pickle(StateDict tensors) {
+        PickleOut p = new PickleOut();
+        p.proto(2);
+        p.global("collections", "OrderedDict");
+        p.emptyTuple();
+        p.reduce();
+        p.memoize();
+        int index = 0;
+        List<Map.Entry<String, Tensor>> entries = new ArrayList<>(tensors.asMap().entrySet());
+        for (int batchStart = 0; batchStart < entries.size(); batchStart += 1000) {
+            p.mark();
+            // Python's pickler emits SETITEMS in batches of 1000 items
+            for (Map.Entry<String, Tensor> e : entries.subList(batchStart,
+                    Math.min(entries.size(), batchStart + 1000))) {
+                Tensor t = e.getValue();
+                p.unicode(e.getKey());
+                p.global("torch._utils", "_rebuild_tensor_v2");
+                p.mark();
+                // persistent id ('storage', torch.FloatStorage, key, 'cpu', numel)
+                p.mark();
+                p.unicode("storage");
+                p.global("torch", "FloatStorage");
+                p.unicode(Integer.toString(index++));
+                p.unicode("cpu");
+                p.integer(t.data().length);
+                p.tuple();
+                p.binpersid();
+                p.integer(0);
+                p.tupleOf(t.shape());
+                p.tupleOf(contiguousStride(t.shape()));
+                p.bool(false);
+                p.global("collections", "OrderedDict");
+                p.emptyTuple();
+                p.reduce();
+                p.tuple();
+                p.reduce();
+            }
+            p.setitems();
+        }
+        p.stop();
+        return p.bytes();
+    }
+
+    static long[] contiguousStride(long[] shape) {
+        long[] stride = new long[shape.length];
+        long s = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            stride[d] = s;
+            s *= shape[d];
+        }
+        return stride;
+    }
+
+    private static void putBytes(ZipOutputStream zip, CountingOutputStream counting, String name, byte[] bytes)
+            throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        startEntry(zip, counting, name, bytes.length, crc.getValue());
+        zip.write(bytes);
+        zip.closeEntry();
+    }
+
+    private static void putFloats(ZipOutputStream zip, CountingOutputStream counting, String name, float[] data)
+            throws IOException {
+        CRC32 crc = new CRC32();
+        Safetensors.writeFloats(new OutputStream() {
+            @Override
+            public void write(int b) {
+                crc.update(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                crc.update(b, off, len);
+            }
+        }, data);
+        startEntry(zip, counting, name, 4L * data.length, crc.getValue());
+        Safetensors.writeFloats(zip, data);
+        zip.closeEntry();
+    }
+
+    /** Starts a stored entry whose data begins on a 64-byte boundary, padded by an extra field as PyTorch pads it. */
+    private static void startEntry(ZipOutputStream zip, CountingOutputStream counting, String name, long size,
+            long crc) throws IOException {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(size);
+        entry.setCompressedSize(size);
+        entry.setCrc(crc);
+        entry.setTime(ENTRY_TIME);
+        int nameLength = name.getBytes(StandardCharsets.UTF_8).length;
+        long zip64 = size >= 0xFFFFFFFFL ? 20 : 0; // ZipOutputStream then adds a ZIP64 extra field of its own
+        long headerEnd = counting.count() + 30 + nameLength + zip64 + 4;
+        int padding = (int) ((ALIGNMENT - headerEnd % ALIGNMENT) % ALIGNMENT);
+        byte[] extra = new byte[4 + padding];
+        extra[0] = 'F';
+        extra[1] = 'B';
+        extra[2] = (byte) padding;
+        extra[3] = (byte) (padding >>> 8);
+        java.util.Arrays.fill(extra, 4, extra.length, (byte) 'Z');
+        entry.setExtra(extra);
+        zip.putNextEntry(entry);
+    }
+
+    private static final class CountingOutputStream extends FilterOutputStream {
+        private long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+
+    /** The few pickle protocol 2 opcodes a state dict needs, memoizing globals and strings as Python does. */
+    private static final class PickleOut {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private final Map<String, Integer> memo = new java.util.HashMap<>();
+        private int nextMemo;
+
+        void proto(int version) {
+            out.write(0x80);
+            out.write(version);
+        }
+
+        void global(String module, String name) {
+            if (!get("global:" + module + "\n" + name)) {
+                out.write('c');
+                out.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
+                put("global:" + module + "\n" + name);
+            }
+        }
+
+        void unicode(String s) {
+            if (!get("str:" + s)) {
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                out.write('X');
+                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(utf8.length).array());
+                out.writeBytes(utf8);
+                put("str:" + s);
+            }
+        }
+
+        void integer(long v) {
+            if (v >= 0 && v < 0x100) {
+                out.write('K');
+                out.write((int) v);
+            } else if (v >= 0 && v < 0x10000) {
+                out.write('M');
+                out.write((int) v & 0xff);
+                out.write((int) (v >>> 8) & 0xff);
+            } else if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
+                out.write('J');
+                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+            } else {
+                // LONG1: little-endian two's complement, minimal length (v > 2^31 here, so 5..8 bytes)
+                byte[] le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
+                int n = 8;
+                while (n > 1 && le[n - 1] == 0 && (le[n - 2] & 0x80) == 0) {
+                    n--;
+                }
+                out.write(0x8a);
+                out.write(n);
+                out.write(le, 0, n);
+            }
+        }
+
+        void tupleOf(long[] values) {
+            if (values.length == 0) {
+                emptyTuple();
+                return;
+            }
+            if (values.length > 3) {
+                mark();
+            }
+            for (long v : values) {
+                integer(v);
+            }
+            out.write(values.length > 3 ? 't' : 0x84 + values.length);
+        }
+
+        void bool(boolean v) {
+            out.write(v ? 0x88 : 0x89);
+        }
+
+        void emptyTuple() {
+            out.write(')');
+        }
+
+        void mark() {
+            out.write('(');
+        }
+
+        void tuple() {
+            out.write('t');
+        }
+
+        void reduce() {
+            out.write('R');
+        }
+
+        void binpersid() {
+            out.write('Q');
+        }
+
+        void setitems() {
+            out.write('u');
+        }
+
+        void stop() {
+            out.write('.');
+        }
+
+        void memoize() {
+            putIndex();
+        }
+
+        private boolean get(String key) {
+            Integer index = memo.get(key);
+            if (index == null) {
+                return false;
+            }
+            if (index < 0x100) {
+                out.write('h');
+                out.write(index);
+            } else {
+                out.write('j');
+                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
+            }
+            return true;
+        }
+
+        private void put(String key) {
+            memo.put(key, nextMemo);
+            putIndex();
+        }
+
+        private void putIndex() {
+            int index = nextMemo++;
+            if (index < 0x100) {
+                out.write('q');
+                out.write(index);
+            } else {
+                out.write('r');
+                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
+            }
+        }
+
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+    }
+}
