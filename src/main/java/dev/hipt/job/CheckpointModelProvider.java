@@ -1,11 +1,11 @@
 package dev.hipt.job;
 
+import dev.hipt.model.CheckpointReader;
 import dev.hipt.model.DevicePreference;
+import dev.hipt.model.ModelOptions;
 import dev.hipt.model.RegionEncoder;
 import dev.hipt.model.SlideHead;
 import dev.hipt.results.Provenance;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +52,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     private final ModelProperties properties;
     private final ModelFactory factory;
     private final CompletableFuture<LoadedModels> loaded = new CompletableFuture<>();
-    private volatile Status status = new Status(State.NOT_STARTED, null, null);
+    private volatile Status status = new Status(State.NOT_STARTED, null, null, null);
     private volatile boolean running;
 
     @Autowired
@@ -76,8 +76,9 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
      * @param state      where loading stands
      * @param reason     why loading failed or what is missing; {@code null} when loaded
      * @param provenance the loaded models' provenance; {@code null} until loaded
+     * @param device     where the loaded models run ({@code cpu}, {@code gpu(0)}); {@code null} until loaded
      */
-    public record Status(State state, String reason, Provenance provenance) {
+    public record Status(State state, String reason, Provenance provenance, String device) {
     }
 
     /** The configured checkpoints could not be loaded; the message says which and why. */
@@ -135,12 +136,12 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
                         + "hipt.model.vit256-checkpoint and hipt.model.vit4k-checkpoint.", null));
                 return;
             }
-            status = new Status(State.NOT_CONFIGURED, NOT_CONFIGURED_MESSAGE, null);
+            status = new Status(State.NOT_CONFIGURED, NOT_CONFIGURED_MESSAGE, null, null);
             log.info("No HIPT checkpoints configured: the service accepts slides, analysis jobs fail with "
                     + "MODEL_NOT_CONFIGURED until hipt.model.vit256-checkpoint and hipt.model.vit4k-checkpoint are set");
             return;
         }
-        status = new Status(State.LOADING, "loading models", null);
+        status = new Status(State.LOADING, "loading models", null, null);
         Thread loader = new Thread(this::load, "hipt-model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -160,20 +161,21 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     private void load() {
         try {
             LoadedModels models = properties.hasCheckpoints() ? fromCheckpoints() : demo();
-            status = new Status(State.LOADED, null, models.provenance());
+            status = new Status(State.LOADED, null, models.provenance(),
+                    models.encoder() == null ? null : models.encoder().device());
             loaded.complete(models);
-            log.info("HIPT models loaded: model version {}, untrained {}, checkpoints {}",
+            log.info("HIPT models loaded on {}: model version {}, untrained {}, checkpoints {}", status.device(),
                     models.provenance().modelVersion(), models.provenance().untrained(),
                     models.provenance().checkpointSha256());
         } catch (ModelLoadException e) {
             fail(e);
-        } catch (RuntimeException | IOException | LinkageError e) {
+        } catch (RuntimeException | LinkageError e) {
             fail(new ModelLoadException("Models could not be loaded: " + e.getMessage(), e));
         }
     }
 
     private void fail(ModelLoadException e) {
-        status = new Status(State.FAILED, e.getMessage(), null);
+        status = new Status(State.FAILED, e.getMessage(), null, null);
         loaded.completeExceptionally(e);
         log.error("HIPT models not loaded; readiness stays DOWN and analysis jobs fail with {}: {}",
                 ModelLoadException.CODE, e.getMessage(), e.getCause());
@@ -188,7 +190,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         return new LoadedModels(encoder, Optional.empty(), List.of(), Optional.empty(), provenance);
     }
 
-    private LoadedModels fromCheckpoints() throws IOException {
+    private LoadedModels fromCheckpoints() {
         if (properties.demoRandomWeights()) {
             log.info("hipt.model.demo-random-weights is ignored: checkpoints are configured");
         }
@@ -254,7 +256,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     private String sha256(String property, Path file) {
         try {
             return factory.sha256(file);
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             throw new ModelLoadException(property + ": cannot read " + file + ": " + e.getMessage(), e);
         }
     }
@@ -316,7 +318,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     /** What the provider needs from the model feature; a seam so tests can count and fake loads. */
     interface ModelFactory {
 
-        String sha256(Path file) throws IOException;
+        String sha256(Path file);
 
         RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize);
 
@@ -329,32 +331,24 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     static final class HiptModels implements ModelFactory {
 
         @Override
-        public String sha256(Path file) throws IOException {
-            try (InputStream in = Files.newInputStream(file)) {
-                MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    digest.update(buf, 0, n);
-                }
-                return HexFormat.of().formatHex(digest.digest());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+        public String sha256(Path file) {
+            return CheckpointReader.sha256(file);
         }
 
         @Override
         public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
-            throw new UnsupportedOperationException("RegionEncoder.load is not available yet (model feature)");
+            return RegionEncoder.load(CheckpointReader.read(vit256), CheckpointReader.read(vit4k),
+                    new ModelOptions(device, vit256BatchSize));
         }
 
         @Override
         public RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize) {
-            throw new UnsupportedOperationException("RegionEncoder.random is not available yet (model feature)");
+            return RegionEncoder.random(seed, new ModelOptions(device, vit256BatchSize));
         }
 
         @Override
         public SlideHead head(Path checkpoint, DevicePreference device, int vit256BatchSize) {
-            throw new UnsupportedOperationException("SlideHead.load is not available yet (model feature)");
+            return SlideHead.load(CheckpointReader.read(checkpoint), new ModelOptions(device, vit256BatchSize));
         }
     }
 }

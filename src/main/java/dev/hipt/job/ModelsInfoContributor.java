@@ -22,7 +22,10 @@ class ModelsInfoContributor implements InfoContributor {
         Status status = provider.status();
         Map<String, Object> models = new LinkedHashMap<>();
         models.put("state", status.state().name());
-        models.put("device", provider.device().name().toLowerCase());
+        models.put("devicePreference", provider.device().name().toLowerCase(java.util.Locale.ROOT));
+        if (status.device() != null) {
+            models.put("device", status.device());
+        }
         if (status.provenance() != null) {
             models.put("modelVersion", status.provenance().modelVersion());
             models.put("untrained", status.provenance().untrained());
