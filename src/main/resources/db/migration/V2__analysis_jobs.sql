@@ -2,7 +2,7 @@
 -- this row is what the API shows and what workers update as regions are stored.
 create table analysis_job (
     id               uuid primary key,
-    slide_id         uuid          not null references slide (id) on delete cascade,
+    slide_id         uuid          not null references slides (id) on delete cascade,
     status           varchar(16)   not null,
     blob_key         varchar(1024) not null,
     mpp_override     double precision,

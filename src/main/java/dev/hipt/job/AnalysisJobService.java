@@ -2,8 +2,6 @@ package dev.hipt.job;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
-import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
-import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceNotFoundException;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import java.time.Instant;
@@ -98,9 +96,10 @@ class AnalysisJobService implements AnalysisJobs {
     private void removeExecution(UUID jobId) {
         try {
             queue.cancel(TaskInstanceId.of(JobScheduling.TASK_NAME, jobId.toString()));
-        } catch (TaskInstanceNotFoundException | TaskInstanceCurrentlyExecutingException e) {
-            // Picked by a worker just now: it finds the job cancelled and ends the execution itself.
-            log.debug("Execution of cancelled job {} not removed: {}", jobId, e.getMessage());
+        } catch (RuntimeException e) {
+            // Picked by a worker just now, or already gone: a worker that picks it finds the job cancelled and
+            // ends the execution itself, so nothing is lost by leaving it.
+            log.debug("Execution of cancelled job {} not removed: {}", jobId, e.toString());
         }
     }
 

@@ -123,7 +123,13 @@ class AnalysisPipeline {
             throw new IllegalStateException("region " + region.index() + " was read as " + rgb.width() + "x"
                     + rgb.height() + ", not square");
         }
-        return new Prepared(region, inference.preprocess(rgb), rgb.width());
+        float[] chw = inference.preprocess(rgb);
+        // Preprocessing may crop to a multiple of the patch size: the side is what it returns.
+        int side = (int) Math.round(Math.sqrt(chw.length / 3.0));
+        if (3L * side * side != chw.length) {
+            throw new IllegalStateException("preprocessed region " + region.index() + " is not a square CHW image");
+        }
+        return new Prepared(region, chw, side);
     }
 
     private List<RegionEmbedding> encode(LoadedModels loaded, List<Prepared> batch) {

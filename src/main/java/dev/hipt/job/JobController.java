@@ -5,6 +5,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import dev.hipt.system.ApiException;
 import java.util.UUID;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -28,21 +29,21 @@ class JobController {
     @GetMapping("/{id}")
     @Operation(operationId = "getJob", summary = "An analysis job: status, progress {done,total} in regions, error")
     @ApiResponse(responseCode = "200", description = "The job")
-    @ApiResponse(responseCode = "404", description = "No such job (code JOB_NOT_FOUND)",
+    @ApiResponse(responseCode = "404", description = "No such job (code NOT_FOUND)",
             content = @Content(mediaType = "application/problem+json",
                     schema = @Schema(implementation = ProblemDetail.class)))
     JobView get(@PathVariable UUID id) {
-        return jobs.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        return jobs.find(id).orElseThrow(() -> ApiException.notFound("analysis job", id));
     }
 
     @PostMapping("/{id}/cancel")
     @Operation(operationId = "cancelJob", summary = "Cancels a job: a queued one at once, a running one at its "
             + "next region; a finished job is returned unchanged")
     @ApiResponse(responseCode = "200", description = "The job after the cancel request")
-    @ApiResponse(responseCode = "404", description = "No such job (code JOB_NOT_FOUND)",
+    @ApiResponse(responseCode = "404", description = "No such job (code NOT_FOUND)",
             content = @Content(mediaType = "application/problem+json",
                     schema = @Schema(implementation = ProblemDetail.class)))
     JobView cancel(@PathVariable UUID id) {
-        return jobs.cancel(id).orElseThrow(() -> new JobNotFoundException(id));
+        return jobs.cancel(id).orElseThrow(() -> ApiException.notFound("analysis job", id));
     }
 }
