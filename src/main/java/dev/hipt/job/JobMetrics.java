@@ -28,7 +28,7 @@ class JobMetrics {
     JobMetrics(AnalysisJobRepository jobs, MeterRegistry registry) {
         this.jobs = jobs;
         this.regions = Counter.builder("hipt.regions.processed")
-                .description("Regions encoded and stored by analysis jobs").baseUnit("regions").register(registry);
+                .description("Regions encoded and stored by analysis jobs").register(registry);
         this.inference = Timer.builder("hipt.inference.latency")
                 .description("Time of one encoder call over a batch of regions").publishPercentileHistogram()
                 .register(registry);

@@ -10,7 +10,15 @@ import dev.hipt.results.RegionResult;
 import dev.hipt.wsi.Region;
 import dev.hipt.wsi.RgbImage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.hipt.model.CheckpointReader;
+import dev.hipt.model.ModelOptions;
+import dev.hipt.model.SlideHead;
+import dev.hipt.model.SubtypePrediction;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class AnalysisPipelineTests {
@@ -89,6 +98,46 @@ class AnalysisPipelineTests {
                 .isInstanceOfSatisfying(AnalysisStopped.class,
                         e -> assertThat(e.reason()).isEqualTo(AnalysisStopped.Reason.CANCELLED));
         assertThat(stored).hasValue(2);
+    }
+
+    @Test
+    void untrainedModelsNeverPredictEvenWithHeads() throws IOException {
+        Path head = Path.of(System.getProperty("hipt.reference.dir", "../shared/fixtures/hipt-reference"))
+                .resolve("slide_subtype.pt");
+        Assumptions.assumeTrue(Files.isRegularFile(head), "fixture head " + head + " absent: skipping");
+        try (SlideHead subtype = SlideHead.load(CheckpointReader.read(head), ModelOptions.defaults())) {
+            AtomicInteger predictions = new AtomicInteger();
+            FakeInference inference = new FakeInference() {
+                @Override
+                public SubtypePrediction subtype(LoadedModels models, List<float[]> cls256PerRegion) {
+                    predictions.incrementAndGet();
+                    return null;
+                }
+            };
+            InMemoryRegionResults results = new InMemoryRegionResults();
+            ModelProvider untrained = new ModelProvider() {
+                @Override
+                public LoadedModels models() {
+                    return new LoadedModels(null, Optional.of(subtype), List.of("A", "B", "C"), Optional.empty(),
+                            new Provenance("demo", true, Map.of()));
+                }
+
+                @Override
+                public boolean ready() {
+                    return true;
+                }
+            };
+            FakeSlides slides = new FakeSlides();
+            FakeSlides.Slide slide = slides.add(2);
+            UUID slideId = UUID.randomUUID();
+            new AnalysisPipeline(slides, inference, untrained, results, readers, properties(1, 1),
+                    new JobMetrics(null, new SimpleMeterRegistry()))
+                    .run(new AnalysisRequest(slideId, slide.blobKey, null), control());
+
+            assertThat(predictions).hasValue(0);
+            assertThat(results.slideResult(slideId).subtype()).isNull();
+            assertThat(results.slideResult(slideId).regions()).isEqualTo(2);
+        }
     }
 
     private AnalysisPipeline pipeline(JobProperties properties, RegionInference inference) {
