@@ -166,7 +166,7 @@ class RegionResultsIntegrationTests {
             results.store(slide, V1, region(0, 1));
             results.storeSlide(slide, V1, new SlideResult(1, floats(192, 1), null, null));
 
-            jdbc.sql("DELETE FROM slide WHERE id = ?").param(slide).update();
+            jdbc.sql("DELETE FROM slides WHERE id = ?").param(slide).update();
 
             assertThat(rows("region_embedding") + rows("slide_result")).isZero();
         }

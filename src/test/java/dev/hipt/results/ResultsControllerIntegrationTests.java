@@ -15,6 +15,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.hipt.model.SubtypePrediction;
 import dev.hipt.model.SurvivalPrediction;
+import dev.hipt.system.ApiException;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -27,6 +28,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
@@ -60,7 +65,7 @@ class ResultsControllerIntegrationTests {
         jdbc.sql("DELETE FROM slide_result").update();
         results = new JdbcRegionResults(jdbc, new TempDirBlobStore(blobRoot));
         mvc = MockMvcBuilders.standaloneSetup(new ResultsController(new ResultsService(results)))
-                .setControllerAdvice(new ResultsProblems())
+                .setControllerAdvice(new ApiExceptionAdvice())
                 .build();
         slide = newSlide();
     }
@@ -212,7 +217,22 @@ class ResultsControllerIntegrationTests {
         for (String k : List.of("0", "101")) {
             mvc.perform(get("/api/v1/slides/{id}/similar", slide).param("k", k))
                     .andExpect(status().isBadRequest())
-                    .andExpect(jsonPath("$.code").value("INVALID_PARAMETER"));
+                    .andExpect(jsonPath("$.code").value("VALIDATION_FAILED"));
+        }
+    }
+
+    /**
+     * Stands in for the system feature's package-private problem handler in this standalone slice; the real one is
+     * exercised by {@code ResultsApiIntegrationTests}.
+     */
+    @RestControllerAdvice
+    static class ApiExceptionAdvice {
+
+        @ExceptionHandler(ApiException.class)
+        ResponseEntity<ProblemDetail> handle(ApiException e) {
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
+            problem.setProperty("code", e.code());
+            return ResponseEntity.status(e.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
         }
     }
 
