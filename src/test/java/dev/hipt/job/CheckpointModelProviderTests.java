@@ -66,6 +66,22 @@ class CheckpointModelProviderTests {
     }
 
     @Test
+    void demoWeightsLoadARealEncoderOfTheOfficialSize() {
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, true));
+        provider.start();
+        try {
+            LoadedModels models = provider.models();
+
+            assertThat(models.encoder().vit256Depth()).isEqualTo(12);
+            assertThat(models.encoder().vit4kDepth()).isEqualTo(6);
+            assertThat(models.provenance().untrained()).isTrue();
+            assertThat(models.subtype()).isEmpty();
+        } finally {
+            provider.stop();
+        }
+    }
+
+    @Test
     void readinessIsDownWhileLoadingAndUpOnceLoaded() {
         FakeFactory factory = new FakeFactory();
         factory.gate = new CountDownLatch(1);
