@@ -27,12 +27,16 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * {@link S3BlobStore} against a real S3-compatible server: Adobe's S3Mock in a container. S3Mock 4 is a Spring Boot 3
- * application and cannot share this Spring Boot 4 test JVM, so without a Docker engine these tests are skipped.
+ * {@link S3BlobStore} against a real S3-compatible server: the one named by the system property
+ * {@code hipt.test.s3.endpoint} (for example S3Mock started from its jar, or MinIO; access key and secret
+ * {@code test}/{@code test} unless S3Mock ignores them), else Adobe's S3Mock in a container. S3Mock 4 is a Spring
+ * Boot 3 application and cannot share this Spring Boot 4 test JVM, so with neither an endpoint nor a Docker engine
+ * these tests are skipped.
  */
 class S3BlobStoreIntegrationTests {
 
     private static final String BUCKET = "hipt-test";
+    private static final String EXTERNAL = System.getProperty("hipt.test.s3.endpoint", "");
     private static GenericContainer<?> server;
 
     @TempDir
@@ -42,6 +46,9 @@ class S3BlobStoreIntegrationTests {
 
     @BeforeAll
     static void startServer() {
+        if (!EXTERNAL.isBlank()) {
+            return;
+        }
         assumeTrue(dockerAvailable(), "No Docker engine: skipping the S3 blob store tests (they run S3Mock in a"
                 + " container)");
         server = new GenericContainer<>(DockerImageName.parse("adobe/s3mock:4.11.0"))
@@ -60,7 +67,8 @@ class S3BlobStoreIntegrationTests {
 
     @BeforeEach
     void createStore() throws IOException {
-        URI endpoint = URI.create("http://" + server.getHost() + ":" + server.getMappedPort(9090));
+        URI endpoint = !EXTERNAL.isBlank() ? URI.create(EXTERNAL)
+                : URI.create("http://" + server.getHost() + ":" + server.getMappedPort(9090));
         store = S3BlobStore.create(new StorageProperties.S3(endpoint, BUCKET, "us-east-1", "test", "test", true,
                 "hipt"), cache);
         try (S3Client s3 = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
