@@ -2,7 +2,7 @@
 -- Float vectors are float32 little-endian bytes (bytea on both databases); JSON documents are plain varchar.
 
 CREATE TABLE region_embedding (
-    slide_id        uuid                     NOT NULL REFERENCES slide (id) ON DELETE CASCADE,
+    slide_id        uuid                     NOT NULL REFERENCES slides (id) ON DELETE CASCADE,
     model_version   varchar(64)              NOT NULL,
     region_index    integer                  NOT NULL,
     x               bigint                   NOT NULL,
@@ -18,7 +18,7 @@ CREATE TABLE region_embedding (
 );
 
 CREATE TABLE slide_result (
-    slide_id        uuid                     NOT NULL REFERENCES slide (id) ON DELETE CASCADE,
+    slide_id        uuid                     NOT NULL REFERENCES slides (id) ON DELETE CASCADE,
     model_version   varchar(64)              NOT NULL,
     regions         integer                  NOT NULL,
     mean_cls4k      bytea                    NOT NULL,

@@ -64,6 +64,14 @@ public abstract class ServiceIntegrationTestSupport {
         return Path.of(context.getEnvironment().getRequiredProperty("hipt.storage.root"));
     }
 
+    private static void deleteTree(Path root) {
+        try (var walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory; the OS cleans up what is left
+        }
+    }
+
     /** Gives every Spring context its own empty data directory. */
     public static final class FreshDataDirectory
             implements ApplicationContextInitializer<ConfigurableApplicationContext> {
@@ -71,7 +79,7 @@ public abstract class ServiceIntegrationTestSupport {
         public void initialize(ConfigurableApplicationContext context) {
             try {
                 Path root = Files.createTempDirectory("hipt-test-data-");
-                root.toFile().deleteOnExit();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root), "test-data-cleanup"));
                 context.getEnvironment().getPropertySources().addFirst(new MapPropertySource(
                         "fresh-data-directory", Map.of("hipt.storage.root", root.toString())));
             } catch (IOException e) {

@@ -12,7 +12,6 @@ import java.util.UUID;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -23,9 +22,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/api/v1/slides/{id}")
 @Tag(name = "results", description = "Analysis results of a slide (its newest analysis)")
-@ApiResponse(responseCode = "404", description = "RESULTS_NOT_FOUND: the slide has no analysis results",
-        content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
-                schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "404", description = "The slide has no analysis results (RESULTS_NOT_FOUND)")
 class ResultsController {
 
     private final ResultsService service;
@@ -36,6 +33,7 @@ class ResultsController {
 
     @GetMapping(path = "/embeddings", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "getEmbeddings", summary = "Region and slide embeddings with their model provenance")
+    @ApiResponse(responseCode = "200", description = "The embeddings of the slide's newest analysis")
     SlideEmbeddings embeddings(@PathVariable UUID id) {
         return service.embeddings(id);
     }
@@ -45,7 +43,7 @@ class ResultsController {
             summary = "ViT-256 CLS tokens of every region as one float32 .npy [M x 256 x 384]",
             description = "Regions in the order of /embeddings; NumPy format 1.0, little-endian float32, C order. "
                     + "Streamed region by region.")
-    @ApiResponse(responseCode = "200", description = "the .npy file",
+    @ApiResponse(responseCode = "200", description = "The .npy file",
             content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
                     schema = @Schema(type = "string", format = "binary")))
     void patches(@PathVariable UUID id, HttpServletResponse response) throws IOException {
@@ -61,6 +59,7 @@ class ResultsController {
     @Operation(operationId = "getPredictions", summary = "Subtype and survival predictions",
             description = "200 even when no head was configured or demo weights made the results: the missing "
                     + "prediction is null and 'note' says why.")
+    @ApiResponse(responseCode = "200", description = "The predictions of the slide's newest analysis")
     SlidePredictions predictions(@PathVariable UUID id) {
         return service.predictions(id);
     }
@@ -68,9 +67,8 @@ class ResultsController {
     @GetMapping(path = "/similar", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "getSimilarSlides",
             summary = "Nearest analysed slides by cosine similarity of the slide embedding (same model version)")
-    @ApiResponse(responseCode = "400", description = "INVALID_PARAMETER: k outside 1..100",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
-                    schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "200", description = "The nearest slides, most similar first")
+    @ApiResponse(responseCode = "400", description = "k outside 1..100 (VALIDATION_FAILED)")
     SimilarSlides similar(@PathVariable UUID id,
                           @Parameter(description = "how many neighbours, 1..100")
                           @RequestParam(defaultValue = "10") int k) {

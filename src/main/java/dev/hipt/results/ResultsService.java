@@ -2,6 +2,7 @@ package dev.hipt.results;
 
 import dev.hipt.results.JdbcRegionResults.RegionBlob;
 import dev.hipt.results.JdbcRegionResults.StoredSlideResult;
+import dev.hipt.system.ApiException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +20,10 @@ import org.springframework.stereotype.Service;
 class ResultsService {
 
     static final int MAX_SIMILAR = 100;
+    /** 404: the slide has no analysis results (not analysed yet, not finished, or no such slide). */
+    static final String RESULTS_NOT_FOUND = "RESULTS_NOT_FOUND";
+    /** 404: a region of the slide was stored without its cls256 grid. */
+    static final String PATCHES_NOT_AVAILABLE = "PATCHES_NOT_AVAILABLE";
 
     private final JdbcRegionResults results;
 
@@ -47,8 +52,7 @@ class ResultsService {
 
     SimilarSlides similar(UUID slideId, int k) {
         if (k < 1 || k > MAX_SIMILAR) {
-            throw new ResultsException(HttpStatus.BAD_REQUEST, ResultsException.INVALID_PARAMETER,
-                    "k must be between 1 and " + MAX_SIMILAR + ", was " + k);
+            throw ApiException.validationFailed("k must be between 1 and " + MAX_SIMILAR + ", was " + k);
         }
         StoredSlideResult stored = latest(slideId);
         float[] query = stored.result().meanCls4k();
@@ -76,7 +80,7 @@ class ResultsService {
         List<RegionBlob> regions = results.regionBlobs(slideId, stored.provenance().modelVersion());
         for (RegionBlob region : regions) {
             if (region.cls256Key() == null) {
-                throw new ResultsException(HttpStatus.NOT_FOUND, ResultsException.PATCHES_NOT_AVAILABLE,
+                throw new ApiException(HttpStatus.NOT_FOUND, PATCHES_NOT_AVAILABLE,
                         "Region " + region.index() + " of slide " + slideId + " was stored without its cls256 grid.");
             }
         }
@@ -127,7 +131,7 @@ class ResultsService {
         try (InputStream in = results.openBlob(region.cls256Key())) {
             return Npy.readHeader(in);
         } catch (IOException e) {
-            throw new ResultsException(HttpStatus.NOT_FOUND, ResultsException.PATCHES_NOT_AVAILABLE,
+            throw new ApiException(HttpStatus.NOT_FOUND, PATCHES_NOT_AVAILABLE,
                     "The cls256 grid of region " + region.index() + " cannot be read.");
         }
     }
@@ -146,7 +150,9 @@ class ResultsService {
     }
 
     private StoredSlideResult latest(UUID slideId) {
-        return results.latestSlideResult(slideId).orElseThrow(() -> ResultsException.notFound(slideId));
+        return results.latestSlideResult(slideId).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
+                RESULTS_NOT_FOUND, "Slide " + slideId + " has no analysis results (not analysed yet, analysis not "
+                + "finished, or no such slide)."));
     }
 
     private static String note(Provenance provenance, SlideResult r) {

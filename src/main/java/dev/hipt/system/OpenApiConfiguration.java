@@ -63,6 +63,11 @@ class OpenApiConfiguration {
     @Bean
     OpenApiCustomizer problemResponses() {
         return openApi -> {
+            // springdoc rebuilds the schema components from the scanned types: add Problem (again) here.
+            if (openApi.getComponents() == null) {
+                openApi.setComponents(new Components());
+            }
+            openApi.getComponents().addSchemas(PROBLEM_SCHEMA, problemSchema());
             if (openApi.getPaths() == null) {
                 return;
             }

@@ -3,6 +3,7 @@ package dev.hipt.results;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hipt.PostgresTestDatabase;
 import dev.hipt.model.SubtypePrediction;
 import dev.hipt.model.SurvivalPrediction;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /** The results repository on both databases the service supports, through the project's own migrations. */
 class RegionResultsIntegrationTests {
@@ -39,24 +40,18 @@ class RegionResultsIntegrationTests {
         }
     }
 
+    /** On the PostgreSQL server the service's integration tests share ({@link PostgresTestDatabase}). */
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class OnPostgres extends Contract {
 
-        private TestPostgres postgres;
-
         @BeforeAll
         void database() {
-            postgres = TestPostgres.start();
-            dataSource = postgres.dataSource();
+            PostgresTestDatabase.Database database = PostgresTestDatabase.newDatabase();
+            SimpleDriverDataSource ds = new SimpleDriverDataSource(new org.postgresql.Driver(), database.jdbcUrl(),
+                    database.username(), database.password());
+            dataSource = ds;
             ResultsTestDatabase.migrate(dataSource);
-        }
-
-        @AfterAll
-        void stop() {
-            if (postgres != null) {
-                postgres.close();
-            }
         }
     }
 
@@ -166,7 +161,7 @@ class RegionResultsIntegrationTests {
             results.store(slide, V1, region(0, 1));
             results.storeSlide(slide, V1, new SlideResult(1, floats(192, 1), null, null));
 
-            jdbc.sql("DELETE FROM slide WHERE id = ?").param(slide).update();
+            jdbc.sql("DELETE FROM slides WHERE id = ?").param(slide).update();
 
             assertThat(rows("region_embedding") + rows("slide_result")).isZero();
         }

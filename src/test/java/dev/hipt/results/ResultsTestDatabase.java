@@ -1,13 +1,10 @@
 package dev.hipt.results;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
@@ -32,32 +29,17 @@ final class ResultsTestDatabase {
     }
 
     static void migrate(DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).locations(locations().toArray(String[]::new)).load().migrate();
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
     }
 
-    /**
-     * The project's migrations, plus a stand-in {@code slide} table while the slide feature's V1 migration is not on
-     * the classpath (V4 references {@code slide(id)}).
-     */
-    static List<String> locations() {
-        List<String> locations = new ArrayList<>(List.of("classpath:db/migration"));
-        try {
-            boolean hasV1 = new PathMatchingResourcePatternResolver()
-                    .getResources("classpath*:db/migration/V1__*.sql").length > 0;
-            if (!hasV1) {
-                locations.add("classpath:db/results-test-slide-stub");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return locations;
-    }
-
-    /**
-     * Registers a slide row for the foreign keys. Works with the stub and with the slide feature's table as long as
-     * its other columns have defaults or are nullable; otherwise the insert names the column that needs a value.
-     */
+    /** Registers a minimal slide row (table {@code slides}, V1) for the foreign keys. */
     static void insertSlide(JdbcClient jdbc, UUID slideId) {
-        jdbc.sql("INSERT INTO slide (id) VALUES (?)").param(slideId).update();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        jdbc.sql("""
+                        INSERT INTO slides (id, filename, sha256, size_bytes, blob_key, file_format, width, height,
+                          mpp_source, created_at, updated_at)
+                        VALUES (?, 'test.svs', ?, 1, ?, 'svs', 4096, 4096, 'FILE', ?, ?)""")
+                .params(slideId, (slideId.toString().replace("-", "") + "0".repeat(32)), "slides/" + slideId, now, now)
+                .update();
     }
 }
