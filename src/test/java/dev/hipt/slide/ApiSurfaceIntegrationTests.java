@@ -41,6 +41,34 @@ class ApiSurfaceIntegrationTests extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void refusesUploadsOfOtherContentTypes() {
+        Answer answer = send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(baseUrl() + "/api/v1/slides?filename=x.png"))
+                .header("X-API-Key", CLIENT_KEY)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build());
+
+        assertThat(answer.status()).isEqualTo(415);
+        assertThat(answer.contentType()).startsWith("application/problem+json");
+        assertThat(answer.code()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    @Test
+    void refusesMultipartWithoutFilePart() {
+        String boundary = "b0undary";
+        String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"mpp\"\r\n\r\n0.5\r\n--"
+                + boundary + "--\r\n";
+        Answer answer = send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "/api/v1/slides"))
+                .header("X-API-Key", CLIENT_KEY)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.code()).isEqualTo("VALIDATION_FAILED");
+        assertThat(answer.json().path("detail").asString()).contains("'file'");
+    }
+
+    @Test
     void clientKeyMayNotUseAdminApi() {
         Answer client = get("/api/v1/admin/models", CLIENT_KEY);
 
