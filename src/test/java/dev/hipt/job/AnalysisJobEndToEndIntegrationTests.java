@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hipt.ServiceIntegrationTestSupport;
+import dev.hipt.results.Provenance;
 import dev.hipt.results.RegionResult;
+import dev.hipt.results.RegionResults;
 import dev.hipt.results.SlideResult;
 import dev.hipt.storage.BlobStore;
 import java.io.IOException;
@@ -17,11 +19,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -32,14 +38,12 @@ import org.springframework.test.context.ContextConfiguration;
 
 /**
  * One analysis through the real parts: the fixture slide from the blob store, tissue, grid and region reads of the
- * {@code wsi} package, HIPT on the shared fixture checkpoints (2 + 2 blocks) and both slide heads. Only result
- * storage is in memory. The region's embeddings and the heads' logits must equal what the official HIPT code
- * computed for the same region (max |diff| <= 1e-4).
+ * {@code wsi} package, HIPT on the shared fixture checkpoints (2 + 2 blocks), both slide heads, and the results
+ * feature's database rows and {@code .npy} blobs. The region's embeddings read back from storage and the heads'
+ * logits must equal what the official HIPT code computed for the same region (max |diff| <= 1e-4).
  */
 @SpringBootTest(properties = {
         "spring.datasource.url=jdbc:h2:mem:jobs-e2e-${random.uuid};DB_CLOSE_DELAY=-1",
-        // V4 (results) references a table "slide" while V1 creates "slides"; results are kept in memory here.
-        "spring.flyway.target=3",
         "hipt.model.vit256-checkpoint=${hipt.reference.dir}/vit256.pth",
         "hipt.model.vit4k-checkpoint=${hipt.reference.dir}/vit4k.pth",
         "hipt.model.subtype-checkpoint=${hipt.reference.dir}/slide_subtype.pt",
@@ -55,12 +59,52 @@ class AnalysisJobEndToEndIntegrationTests {
     private static final Path REFERENCE = Path.of(System.getProperty("hipt.reference.dir",
             "../shared/fixtures/hipt-reference"));
 
+    /** The real result storage, remembering the slide-level result it was given. */
     @TestConfiguration(proxyBeanMethods = false)
     static class Results {
         @Bean
         @Primary
-        InMemoryRegionResults inMemoryRegionResults() {
-            return new InMemoryRegionResults();
+        RecordingRegionResults recordingRegionResults(@Qualifier("jdbcRegionResults") RegionResults real) {
+            return new RecordingRegionResults(real);
+        }
+    }
+
+    static final class RecordingRegionResults implements RegionResults {
+        private final RegionResults real;
+        private final Map<UUID, SlideResult> slides = new ConcurrentHashMap<>();
+
+        RecordingRegionResults(RegionResults real) {
+            this.real = real;
+        }
+
+        @Override
+        public Set<Integer> storedRegions(UUID slideId, String modelVersion) {
+            return real.storedRegions(slideId, modelVersion);
+        }
+
+        @Override
+        public void store(UUID slideId, Provenance provenance, RegionResult region) {
+            real.store(slideId, provenance, region);
+        }
+
+        @Override
+        public List<RegionResult> load(UUID slideId, String modelVersion, boolean withCls256) {
+            return real.load(slideId, modelVersion, withCls256);
+        }
+
+        @Override
+        public void storeSlide(UUID slideId, Provenance provenance, SlideResult result) {
+            real.storeSlide(slideId, provenance, result);
+            slides.put(slideId, result);
+        }
+
+        @Override
+        public void deleteForSlide(UUID slideId) {
+            real.deleteForSlide(slideId);
+        }
+
+        SlideResult slideResult(UUID slideId) {
+            return slides.get(slideId);
         }
     }
 
@@ -69,7 +113,7 @@ class AnalysisJobEndToEndIntegrationTests {
     @Autowired
     BlobStore blobs;
     @Autowired
-    InMemoryRegionResults results;
+    RecordingRegionResults results;
     @Autowired
     ModelProvider models;
     @Autowired

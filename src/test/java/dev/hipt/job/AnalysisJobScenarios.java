@@ -40,8 +40,6 @@ import org.springframework.test.web.servlet.MockMvc;
  * ({@link AnalysisJobIntegrationTests}) and on PostgreSQL ({@link AnalysisJobPostgresIntegrationTests}).
  */
 @SpringBootTest(properties = {
-        // V4 (results) still references a table "slide" while V1 creates "slides"; these tests use in-memory results.
-        "spring.flyway.target=3",
         "hipt.job.workers-per-device=1",
         "hipt.job.heartbeat=300ms",
         "hipt.job.missed-heartbeats=6",

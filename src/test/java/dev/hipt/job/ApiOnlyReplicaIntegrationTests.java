@@ -19,7 +19,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 @SpringBootTest(properties = {
         "spring.datasource.url=jdbc:h2:mem:jobs-api-${random.uuid};DB_CLOSE_DELAY=-1",
-        "spring.flyway.target=3",
         "hipt.job.workers-per-device=0"})
 @Import(JobTestDoubles.class)
 class ApiOnlyReplicaIntegrationTests {
