@@ -42,7 +42,7 @@ import org.springframework.test.web.servlet.MockMvc;
 @SpringBootTest(properties = {
         "hipt.job.workers-per-device=1",
         "hipt.job.heartbeat=300ms",
-        "hipt.job.missed-heartbeats=6",
+        "hipt.job.missed-heartbeats=10",
         "hipt.job.polling-interval=100ms",
         "hipt.job.retry-backoff=100ms",
         "hipt.job.max-attempts=3",
