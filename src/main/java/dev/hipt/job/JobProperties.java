@@ -13,7 +13,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param readerThreads     threads that read and preprocess regions ahead of the model, shared by all workers
  * @param readAhead         regions each worker has read (or is reading) beyond the batch the model computes; each
  *                          costs about 200 MB of heap as float CHW at 4096 x 4096
- * @param batchRegions      regions handed to the encoder in one call, so their 256 x 256 patches form shared batches
+ * @param batchRegions      regions handed to the encoder in one call, so their 256 x 256 patches form shared batches;
+ *                          with {@code readAhead}, at most {@code batchRegions + readAhead} regions per worker are in
+ *                          memory
  * @param minTissueFraction regions whose tissue fraction is not above this are not analysed
  * @param maxQueued         submissions are refused with {@link QueueFullException} while this many jobs are queued
  * @param retryAfter        what a refused submission is told to wait before trying again
@@ -31,7 +33,7 @@ public record JobProperties(
         @DefaultValue("1") int workersPerDevice,
         @DefaultValue("2") int readerThreads,
         @DefaultValue("2") int readAhead,
-        @DefaultValue("1") int batchRegions,
+        @DefaultValue("2") int batchRegions,
         @DefaultValue("0") double minTissueFraction,
         @DefaultValue("100") int maxQueued,
         @DefaultValue("30s") Duration retryAfter,
