@@ -81,6 +81,12 @@ public final class RegionEncoder implements AutoCloseable {
         return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options);
     }
 
+    /** An encoder over the given (possibly non-official, e.g. tiny test) architectures and weights. */
+    static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
+                            ModelOptions options) {
+        return create(v256, w256, v4k, w4k, options);
+    }
+
     private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
                                         StateDict w4k, ModelOptions options) {
         Device device = Devices.select(options.device());

@@ -1,0 +1,206 @@
+package dev.hipt.job;
+
+import dev.hipt.model.RegionEmbedding;
+import dev.hipt.model.SubtypePrediction;
+import dev.hipt.model.SurvivalPrediction;
+import dev.hipt.results.Provenance;
+import dev.hipt.results.RegionResult;
+import dev.hipt.results.RegionResults;
+import dev.hipt.results.SlideResult;
+import dev.hipt.wsi.Region;
+import dev.hipt.wsi.RgbImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.stereotype.Component;
+
+/**
+ * One analysis: slide to region grid, regions read ahead on reader threads while the model encodes earlier ones in
+ * batches, every region stored as soon as it is encoded, then the slide-level result. Regions already stored for
+ * the same model version are skipped, which is how a job resumes after its worker died.
+ */
+@Component
+class AnalysisPipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(AnalysisPipeline.class);
+
+    private final SlideSource slides;
+    private final RegionInference inference;
+    private final ModelProvider models;
+    private final RegionResults results;
+    private final ExecutorService readers;
+    private final JobProperties properties;
+    private final JobMetrics metrics;
+
+    AnalysisPipeline(SlideSource slides, RegionInference inference, ModelProvider models, RegionResults results,
+                     @Qualifier(JobScheduling.READERS) ExecutorService readers, JobProperties properties,
+                     JobMetrics metrics) {
+        this.slides = slides;
+        this.inference = inference;
+        this.models = models;
+        this.results = results;
+        this.readers = readers;
+        this.properties = properties;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Analyses the slide of {@code request} to the end.
+     *
+     * @throws AnalysisStopped                                 cancelled, or this worker is stopping
+     * @throws dev.hipt.wsi.SlideException                     the slide cannot be analysed
+     * @throws ModelNotConfiguredException                     no models
+     */
+    void run(AnalysisRequest request, JobControl control) throws IOException {
+        LoadedModels loaded = models.models();
+        Provenance provenance = loaded.provenance();
+        try (SlideSource.OpenedSlide slide = slides.open(request)) {
+            List<Region> regions = slide.regions();
+            Set<Integer> stored = results.storedRegions(request.slideId(), provenance.modelVersion());
+            List<Region> todo = regions.stream().filter(r -> !stored.contains(r.index())).toList();
+            int done = regions.size() - todo.size();
+            if (done > 0) {
+                log.info("Slide {}: resuming with {} of {} regions already stored", request.slideId(), done,
+                        regions.size());
+            }
+            control.progress(done, regions.size());
+            encodeRegions(request, slide, todo, loaded, done, regions.size(), control);
+        }
+        control.checkpoint();
+        storeSlideResult(request, loaded);
+    }
+
+    private void encodeRegions(AnalysisRequest request, SlideSource.OpenedSlide slide, List<Region> todo,
+                               LoadedModels loaded, int done, int total, JobControl control) {
+        // At most `window` regions are in memory at once: the batch the model works on plus those read ahead.
+        int window = properties.batchRegions() + properties.readAhead();
+        Deque<Future<Prepared>> pending = new ArrayDeque<>();
+        Iterator<Region> next = todo.iterator();
+        try {
+            while (true) {
+                while (pending.size() < window && next.hasNext()) {
+                    Region region = next.next();
+                    pending.add(readers.submit(() -> prepare(slide, region)));
+                }
+                if (pending.isEmpty()) {
+                    return;
+                }
+                List<Prepared> batch = new ArrayList<>(properties.batchRegions());
+                while (batch.size() < properties.batchRegions() && !pending.isEmpty()) {
+                    batch.add(await(pending.poll()));
+                }
+                control.checkpoint();
+                List<RegionEmbedding> embeddings = encode(loaded, batch);
+                for (int i = 0; i < batch.size(); i++) {
+                    Region region = batch.get(i).region();
+                    RegionEmbedding e = embeddings.get(i);
+                    results.store(request.slideId(), loaded.provenance(), new RegionResult(region.index(),
+                            region.x(), region.y(), region.width(), region.height(), region.tissueFraction(),
+                            e.cls4k(), e.mean256(), e.cls256()));
+                    metrics.regionProcessed();
+                    control.progress(++done, total);
+                }
+            }
+        } finally {
+            pending.forEach(f -> f.cancel(true));
+        }
+    }
+
+    private Prepared prepare(SlideSource.OpenedSlide slide, Region region) throws IOException {
+        RgbImage rgb = slide.read(region);
+        if (rgb.width() != rgb.height()) {
+            throw new IllegalStateException("region " + region.index() + " was read as " + rgb.width() + "x"
+                    + rgb.height() + ", not square");
+        }
+        float[] chw = inference.preprocess(rgb);
+        // Preprocessing may crop to a multiple of the patch size: the side is what it returns.
+        int side = (int) Math.round(Math.sqrt(chw.length / 3.0));
+        if (3L * side * side != chw.length) {
+            throw new IllegalStateException("preprocessed region " + region.index() + " is not a square CHW image");
+        }
+        return new Prepared(region, chw, side);
+    }
+
+    private List<RegionEmbedding> encode(LoadedModels loaded, List<Prepared> batch) {
+        int side = batch.get(0).side();
+        List<float[]> chw = new ArrayList<>(batch.size());
+        for (Prepared p : batch) {
+            if (p.side() != side) {
+                throw new IllegalStateException("regions of one batch differ in size: " + side + " and " + p.side());
+            }
+            chw.add(p.chw());
+        }
+        List<RegionEmbedding> embeddings = metrics.timeInference(() -> inference.encode(loaded, chw, side));
+        if (embeddings.size() != batch.size()) {
+            throw new IllegalStateException("encoder returned " + embeddings.size() + " embeddings for "
+                    + batch.size() + " regions");
+        }
+        return embeddings;
+    }
+
+    private static Prepared await(Future<Prepared> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "worker interrupted while reading");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    private void storeSlideResult(AnalysisRequest request, LoadedModels loaded) {
+        Provenance provenance = loaded.provenance();
+        // Demo random weights give embeddings to look at, never predictions.
+        boolean subtype = loaded.subtype().isPresent() && !provenance.untrained();
+        boolean survival = loaded.survival().isPresent() && !provenance.untrained();
+        List<RegionResult> stored = results.load(request.slideId(), provenance.modelVersion(), subtype || survival);
+        if (stored.isEmpty()) {
+            throw new IllegalStateException("no regions stored for slide " + request.slideId());
+        }
+        List<float[]> cls256 = stored.stream().map(RegionResult::cls256).toList();
+        SubtypePrediction subtypePrediction = subtype ? inference.subtype(loaded, cls256) : null;
+        SurvivalPrediction survivalPrediction = survival ? inference.survival(loaded, cls256) : null;
+        results.storeSlide(request.slideId(), provenance,
+                new SlideResult(stored.size(), meanCls4k(stored), subtypePrediction, survivalPrediction));
+    }
+
+    static float[] meanCls4k(List<RegionResult> regions) {
+        double[] sum = new double[regions.get(0).cls4k().length];
+        for (RegionResult region : regions) {
+            float[] v = region.cls4k();
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += v[i];
+            }
+        }
+        float[] mean = new float[sum.length];
+        for (int i = 0; i < sum.length; i++) {
+            mean[i] = (float) (sum[i] / regions.size());
+        }
+        return mean;
+    }
+
+    private record Prepared(Region region, float[] chw, int side) {
+    }
+}

@@ -1,0 +1,203 @@
+package dev.hipt.job;
+
+import dev.hipt.wsi.SlideException;
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs one attempt of an analysis job on a scheduler thread and decides how it ends: SUCCEEDED; CANCELLED; FAILED
+ * once, without retry, for a bad slide or missing models; back to the queue with backoff for anything else until
+ * {@code hipt.job.max-attempts}; or abandoned (worker stopping, or superseded by another worker) so that whoever
+ * owns the execution resumes from the stored regions.
+ */
+@Component
+class AnalysisWorker {
+
+    static final String ANALYSIS_FAILED = "ANALYSIS_FAILED";
+    static final String TRANSIENT_ERROR = "TRANSIENT_ERROR";
+
+    private static final Logger log = LoggerFactory.getLogger(AnalysisWorker.class);
+
+    private final AnalysisJobRepository jobs;
+    private final AnalysisPipeline pipeline;
+    private final JobProperties properties;
+
+    AnalysisWorker(AnalysisJobRepository jobs, AnalysisPipeline pipeline, JobProperties properties) {
+        this.jobs = jobs;
+        this.pipeline = pipeline;
+        this.properties = properties;
+    }
+
+    /**
+     * Runs the job to an end state, or throws {@link RetryLater} (reschedule) or {@link AnalysisStopped} with
+     * reason ABANDONED (leave the execution to dead-execution detection).
+     */
+    void run(UUID jobId) {
+        Optional<Integer> attempt = claim(jobId);
+        if (attempt.isEmpty()) {
+            return;
+        }
+        execute(jobId, attempt.get());
+    }
+
+    /** Moves the job to RUNNING for a new attempt; empty when it has ended (or ends here) instead. */
+    private Optional<Integer> claim(UUID jobId) {
+        for (int tries = 0; tries < 10; tries++) {
+            Optional<AnalysisJob> found = jobs.find(jobId);
+            if (found.isEmpty()) {
+                log.info("Analysis job {} no longer exists (slide deleted?): nothing to do", jobId);
+                return Optional.empty();
+            }
+            AnalysisJob job = found.get();
+            if (job.status().isFinal()) {
+                return Optional.empty();
+            }
+            if (job.cancelRequested()) {
+                if (jobs.finishIdle(job, JobStatus.CANCELLED, null, null)) {
+                    return Optional.empty();
+                }
+                continue;
+            }
+            if (job.attempts() >= properties.maxAttempts()) {
+                String last = job.errorDetail() == null ? "" : "; last error: " + job.errorDetail();
+                if (jobs.finishIdle(job, JobStatus.FAILED, ANALYSIS_FAILED,
+                        "gave up after " + job.attempts() + " attempts (hipt.job.max-attempts)" + last)) {
+                    return Optional.empty();
+                }
+                continue;
+            }
+            if (job.status() == JobStatus.RUNNING) {
+                log.warn("Analysis job {} was left running by a dead worker (attempt {}): resuming it", jobId,
+                        job.attempts());
+            }
+            if (jobs.start(job)) {
+                return Optional.of(job.attempts() + 1);
+            }
+        }
+        throw new IllegalStateException("analysis job " + jobId + " keeps changing under the worker");
+    }
+
+    private void execute(UUID jobId, int attempt) {
+        AnalysisJob job = jobs.find(jobId).orElseThrow();
+        try {
+            pipeline.run(job.request(), new Control(jobId, attempt));
+            finish(jobId, attempt, JobStatus.SUCCEEDED, null, null);
+        } catch (AnalysisStopped stopped) {
+            if (stopped.reason() == AnalysisStopped.Reason.CANCELLED) {
+                finish(jobId, attempt, JobStatus.CANCELLED, null, null);
+                return;
+            }
+            log.warn("Analysis job {} attempt {} abandoned: {}", jobId, attempt, stopped.getMessage());
+            throw stopped;
+        } catch (SlideException e) {
+            log.info("Analysis job {} failed: {} {}", jobId, e.code(), e.getMessage());
+            finish(jobId, attempt, JobStatus.FAILED, e.code().name(), e.getMessage());
+        } catch (ModelNotConfiguredException e) {
+            log.warn("Analysis job {} failed: {}", jobId, e.getMessage());
+            finish(jobId, attempt, JobStatus.FAILED, ModelNotConfiguredException.CODE, e.getMessage());
+        } catch (Exception e) {
+            if (interrupted(e)) {
+                log.warn("Analysis job {} attempt {} interrupted: left for another worker", jobId, attempt);
+                throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "worker interrupted");
+            }
+            String detail = describe(e);
+            if (attempt >= properties.maxAttempts()) {
+                log.error("Analysis job {} failed after {} attempts", jobId, attempt, e);
+                finish(jobId, attempt, JobStatus.FAILED, ANALYSIS_FAILED,
+                        "failed after " + attempt + " attempts: " + detail);
+                return;
+            }
+            Duration backoff = properties.backoff(attempt);
+            log.warn("Analysis job {} attempt {} failed, retrying in {}: {}", jobId, attempt, backoff, detail);
+            if (!jobs.requeue(jobId, attempt, TRANSIENT_ERROR,
+                    "attempt " + attempt + " of " + properties.maxAttempts() + " failed, retrying: " + detail)) {
+                throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "job changed while failing");
+            }
+            throw new RetryLater(backoff, e);
+        }
+    }
+
+    private void finish(UUID jobId, int attempt, JobStatus status, String code, String detail) {
+        if (!jobs.finishRunning(jobId, attempt, status, code, detail)) {
+            log.warn("Analysis job {} attempt {} could not record {}: the job was taken over or removed", jobId,
+                    attempt, status);
+        }
+    }
+
+    private static boolean interrupted(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof InterruptedIOException
+                    || t instanceof ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    /** The owning attempt's view of its job row. */
+    private final class Control implements JobControl {
+
+        private final UUID jobId;
+        private final int attempt;
+
+        Control(UUID jobId, int attempt) {
+            this.jobId = jobId;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public void progress(int done, int total) {
+            if (!jobs.progress(jobId, attempt, done, total)) {
+                throw whyNotOwned();
+            }
+        }
+
+        @Override
+        public void checkpoint() {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "worker interrupted");
+            }
+            if (jobs.cancelRequested(jobId)) {
+                throw new AnalysisStopped(AnalysisStopped.Reason.CANCELLED, "cancel requested");
+            }
+        }
+
+        private AnalysisStopped whyNotOwned() {
+            Optional<AnalysisJob> job = jobs.find(jobId);
+            if (job.isEmpty() || job.get().cancelRequested()) {
+                return new AnalysisStopped(AnalysisStopped.Reason.CANCELLED, "cancel requested");
+            }
+            return new AnalysisStopped(AnalysisStopped.Reason.ABANDONED,
+                    "attempt " + attempt + " superseded by attempt " + job.get().attempts());
+        }
+    }
+
+    /** A failed attempt that should run again after {@code delay}. */
+    static final class RetryLater extends RuntimeException {
+
+        private final Duration delay;
+
+        RetryLater(Duration delay, Throwable cause) {
+            super("retry in " + delay, cause);
+            this.delay = delay;
+        }
+
+        Duration delay() {
+            return delay;
+        }
+    }
+}

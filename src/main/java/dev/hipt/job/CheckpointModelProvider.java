@@ -1,0 +1,354 @@
+package dev.hipt.job;
+
+import dev.hipt.model.CheckpointReader;
+import dev.hipt.model.DevicePreference;
+import dev.hipt.model.ModelOptions;
+import dev.hipt.model.RegionEncoder;
+import dev.hipt.model.SlideHead;
+import dev.hipt.results.Provenance;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Loads the models named by {@code hipt.model.*} once per process, on a background thread started with the
+ * application context, so the web server comes up at once and readiness stays down until the models are there.
+ *
+ * <ul>
+ *   <li>No ViT checkpoints and no demo weights: the service runs, {@link #models()} answers
+ *       {@link ModelNotConfiguredException} naming the properties to set, readiness is up.</li>
+ *   <li>{@code hipt.model.demo-random-weights=true}: seeded random ViT weights, provenance marked untrained, no
+ *       heads, a warning in the log.</li>
+ *   <li>A checkpoint that cannot be loaded: readiness down with the reason, {@link #models()} answers
+ *       {@link ModelLoadException} ({@value ModelLoadException#CODE}).</li>
+ * </ul>
+ */
+@Component
+public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
+
+    /** The message of {@link ModelNotConfiguredException}: the exact properties to set. */
+    static final String NOT_CONFIGURED_MESSAGE = "No HIPT checkpoints are configured. Set hipt.model.vit256-checkpoint "
+            + "and hipt.model.vit4k-checkpoint to the files vit256_small_dino.pth and vit4k_xs_dino.pth (from the HIPT "
+            + "repository, HIPT_4K/Checkpoints) and restart; for a first look without weights set "
+            + "hipt.model.demo-random-weights=true (untrained results, no predictions).";
+
+    private static final Logger log = LoggerFactory.getLogger(CheckpointModelProvider.class);
+
+    private final ModelProperties properties;
+    private final ModelFactory factory;
+    private final CompletableFuture<LoadedModels> loaded = new CompletableFuture<>();
+    private volatile Status status = new Status(State.NOT_STARTED, null, null, null);
+    private volatile boolean running;
+
+    @Autowired
+    public CheckpointModelProvider(ModelProperties properties) {
+        this(properties, new HiptModels());
+    }
+
+    CheckpointModelProvider(ModelProperties properties, ModelFactory factory) {
+        this.properties = properties;
+        this.factory = factory;
+    }
+
+    /** Where loading stands. */
+    public enum State {
+        NOT_STARTED, NOT_CONFIGURED, LOADING, LOADED, FAILED
+    }
+
+    /**
+     * A snapshot for health and info.
+     *
+     * @param state      where loading stands
+     * @param reason     why loading failed or what is missing; {@code null} when loaded
+     * @param provenance the loaded models' provenance; {@code null} until loaded
+     * @param device     where the loaded models run ({@code cpu}, {@code gpu(0)}); {@code null} until loaded
+     */
+    public record Status(State state, String reason, Provenance provenance, String device) {
+    }
+
+    /** The configured checkpoints could not be loaded; the message says which and why. */
+    public static class ModelLoadException extends RuntimeException {
+
+        public static final String CODE = "MODEL_LOAD_FAILED";
+
+        public ModelLoadException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    @Override
+    public LoadedModels models() {
+        start();
+        Status now = status;
+        if (now.state() == State.NOT_CONFIGURED) {
+            throw new ModelNotConfiguredException(NOT_CONFIGURED_MESSAGE);
+        }
+        try {
+            return loaded.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof ModelLoadException load) {
+                throw new ModelLoadException(load.getMessage(), load);
+            }
+            throw new ModelLoadException("Models could not be loaded: " + e.getCause(), e.getCause());
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        State state = status.state();
+        return state == State.LOADED || state == State.NOT_CONFIGURED;
+    }
+
+    /** Where loading stands, for the health indicator and the info endpoint. */
+    public Status status() {
+        return status;
+    }
+
+    /** The configured device preference. */
+    public DevicePreference device() {
+        return properties.device();
+    }
+
+    @Override
+    public synchronized void start() {
+        if (status.state() != State.NOT_STARTED) {
+            return;
+        }
+        running = true;
+        if (!properties.hasCheckpoints() && !properties.demoRandomWeights()) {
+            if (ModelProperties.isSet(properties.vit256Checkpoint()) || ModelProperties.isSet(properties.vit4kCheckpoint())) {
+                fail(new ModelLoadException("Only one ViT checkpoint is configured: set both "
+                        + "hipt.model.vit256-checkpoint and hipt.model.vit4k-checkpoint.", null));
+                return;
+            }
+            status = new Status(State.NOT_CONFIGURED, NOT_CONFIGURED_MESSAGE, null, null);
+            log.info("No HIPT checkpoints configured: the service accepts slides, analysis jobs fail with "
+                    + "MODEL_NOT_CONFIGURED until hipt.model.vit256-checkpoint and hipt.model.vit4k-checkpoint are set");
+            return;
+        }
+        status = new Status(State.LOADING, "loading models", null, null);
+        Thread loader = new Thread(this::load, "hipt-model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    @Override
+    public synchronized void stop() {
+        running = false;
+        loaded.thenAccept(CheckpointModelProvider::closeQuietly);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void load() {
+        try {
+            LoadedModels models = properties.hasCheckpoints() ? fromCheckpoints() : demo();
+            status = new Status(State.LOADED, null, models.provenance(),
+                    models.encoder() == null ? null : models.encoder().device());
+            loaded.complete(models);
+            log.info("HIPT models loaded on {}: model version {}, untrained {}, checkpoints {}", status.device(),
+                    models.provenance().modelVersion(), models.provenance().untrained(),
+                    models.provenance().checkpointSha256());
+        } catch (ModelLoadException e) {
+            fail(e);
+        } catch (RuntimeException | LinkageError e) {
+            fail(new ModelLoadException("Models could not be loaded: " + e.getMessage(), e));
+        }
+    }
+
+    private void fail(ModelLoadException e) {
+        status = new Status(State.FAILED, e.getMessage(), null, null);
+        loaded.completeExceptionally(e);
+        log.error("HIPT models not loaded; readiness stays DOWN and analysis jobs fail with {}: {}",
+                ModelLoadException.CODE, e.getMessage(), e.getCause());
+    }
+
+    private LoadedModels demo() {
+        log.warn("hipt.model.demo-random-weights=true: analysing with SEEDED RANDOM WEIGHTS (seed {}). Every result is "
+                + "marked untrained, no predictions are made; the numbers mean nothing medically.", properties.demoSeed());
+        RegionEncoder encoder = factory.randomEncoder(properties.demoSeed(), properties.device(),
+                properties.vit256BatchSize());
+        Provenance provenance = new Provenance("demo-" + properties.demoSeed(), true, Map.of());
+        return new LoadedModels(encoder, Optional.empty(), List.of(), Optional.empty(), provenance);
+    }
+
+    private LoadedModels fromCheckpoints() {
+        if (properties.demoRandomWeights()) {
+            log.info("hipt.model.demo-random-weights is ignored: checkpoints are configured");
+        }
+        Path vit256 = checkpoint("hipt.model.vit256-checkpoint", properties.vit256Checkpoint());
+        Path vit4k = checkpoint("hipt.model.vit4k-checkpoint", properties.vit4kCheckpoint());
+        Path subtypePath = optionalCheckpoint("hipt.model.subtype-checkpoint", properties.subtypeCheckpoint());
+        Path survivalPath = optionalCheckpoint("hipt.model.survival-checkpoint", properties.survivalCheckpoint());
+        if (subtypePath != null && properties.subtypeClasses().isEmpty()) {
+            throw new ModelLoadException("hipt.model.subtype-checkpoint is set but hipt.model.subtype-classes is "
+                    + "empty: list the class names in logit order, e.g. IDC,ILC", null);
+        }
+        Map<String, String> sha = new LinkedHashMap<>();
+        sha.put("vit256", sha256("hipt.model.vit256-checkpoint", vit256));
+        sha.put("vit4k", sha256("hipt.model.vit4k-checkpoint", vit4k));
+        if (subtypePath != null) {
+            sha.put("subtype", sha256("hipt.model.subtype-checkpoint", subtypePath));
+        }
+        if (survivalPath != null) {
+            sha.put("survival", sha256("hipt.model.survival-checkpoint", survivalPath));
+        }
+        Provenance provenance = new Provenance(modelVersion(sha, properties.subtypeClasses()), false, Map.copyOf(sha));
+
+        RegionEncoder encoder = null;
+        SlideHead subtype = null;
+        try {
+            encoder = load("hipt.model.vit256-checkpoint / vit4k-checkpoint",
+                    () -> factory.encoder(vit256, vit4k, properties.device(), properties.vit256BatchSize()));
+            subtype = subtypePath == null ? null : load("hipt.model.subtype-checkpoint",
+                    () -> factory.head(subtypePath, properties.device(), properties.vit256BatchSize()));
+            SlideHead survival = survivalPath == null ? null : load("hipt.model.survival-checkpoint",
+                    () -> factory.head(survivalPath, properties.device(), properties.vit256BatchSize()));
+            return new LoadedModels(encoder, Optional.ofNullable(subtype), properties.subtypeClasses(),
+                    Optional.ofNullable(survival), provenance);
+        } catch (RuntimeException e) {
+            closeQuietly(encoder);
+            closeQuietly(subtype);
+            throw e;
+        }
+    }
+
+    /**
+     * The model version: the first 12 hex digits of the sha256 over the checkpoints' sha256s (and the subtype class
+     * names), so the same files always give the same version and any other file a different one.
+     */
+    static String modelVersion(Map<String, String> sha256ByRole, List<String> subtypeClasses) {
+        StringBuilder text = new StringBuilder();
+        for (String role : List.of("vit256", "vit4k", "subtype", "survival")) {
+            if (sha256ByRole.containsKey(role)) {
+                text.append(role).append('=').append(sha256ByRole.get(role)).append('\n');
+            }
+        }
+        if (sha256ByRole.containsKey("subtype")) {
+            text.append("subtype-classes=").append(String.join(",", subtypeClasses)).append('\n');
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String sha256(String property, Path file) {
+        try {
+            return factory.sha256(file);
+        } catch (RuntimeException e) {
+            throw new ModelLoadException(property + ": cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T load(String property, java.util.function.Supplier<T> loader) {
+        try {
+            return loader.get();
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelLoadException(property + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path optionalCheckpoint(String property, String location) {
+        return ModelProperties.isSet(location) ? checkpoint(property, location) : null;
+    }
+
+    /** A checkpoint location as a readable local file: a path, or a {@code file:} URI. */
+    static Path checkpoint(String property, String location) {
+        Path path;
+        try {
+            String trimmed = location.strip();
+            if (trimmed.regionMatches(true, 0, "file:", 0, 5)) {
+                path = Path.of(URI.create(trimmed));
+            } else if (trimmed.matches("^[A-Za-z][A-Za-z0-9+.-]+://.*")) {
+                throw new ModelLoadException(property + "=" + location + ": only local paths and file: URIs are "
+                        + "supported; copy the checkpoint to a local file", null);
+            } else {
+                path = Path.of(trimmed);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(property + "=" + location + " is not a valid path or file: URI", e);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new ModelLoadException(property + "=" + location + ": no such file (" + path.toAbsolutePath() + ")",
+                    null);
+        }
+        if (!Files.isReadable(path)) {
+            throw new ModelLoadException(property + "=" + location + ": file is not readable", null);
+        }
+        return path;
+    }
+
+    private static void closeQuietly(Object resource) {
+        if (resource instanceof LoadedModels m) {
+            closeQuietly(m.encoder());
+            m.subtype().ifPresent(CheckpointModelProvider::closeQuietly);
+            m.survival().ifPresent(CheckpointModelProvider::closeQuietly);
+        } else if (resource instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("closing {} failed", c, e);
+            }
+        }
+    }
+
+    /** What the provider needs from the model feature; a seam so tests can count and fake loads. */
+    interface ModelFactory {
+
+        String sha256(Path file);
+
+        RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize);
+
+        RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize);
+
+        SlideHead head(Path checkpoint, DevicePreference device, int vit256BatchSize);
+    }
+
+    /** The model feature's loaders: every call into {@code dev.hipt.model} for loading lives here. */
+    static final class HiptModels implements ModelFactory {
+
+        @Override
+        public String sha256(Path file) {
+            return CheckpointReader.sha256(file);
+        }
+
+        @Override
+        public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
+            return RegionEncoder.load(CheckpointReader.read(vit256), CheckpointReader.read(vit4k),
+                    new ModelOptions(device, vit256BatchSize));
+        }
+
+        @Override
+        public RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize) {
+            return RegionEncoder.random(seed, new ModelOptions(device, vit256BatchSize));
+        }
+
+        @Override
+        public SlideHead head(Path checkpoint, DevicePreference device, int vit256BatchSize) {
+            return SlideHead.load(CheckpointReader.read(checkpoint), new ModelOptions(device, vit256BatchSize));
+        }
+    }
+}

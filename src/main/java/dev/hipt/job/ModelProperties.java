@@ -1,0 +1,51 @@
+package dev.hipt.job;
+
+import dev.hipt.model.DevicePreference;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Which HIPT checkpoints the workers load ({@code hipt.model.*}). Checkpoint locations are file paths or
+ * {@code file:} URIs; an unset ViT-256/ViT-4K pair leaves analysis unconfigured ({@code MODEL_NOT_CONFIGURED}).
+ *
+ * @param vit256Checkpoint   ViT-256/16 checkpoint, e.g. HIPT's {@code vit256_small_dino.pth} (DINO layout, or a plain
+ *                           state dict / safetensors)
+ * @param vit4kCheckpoint    ViT-4K/256 checkpoint, e.g. HIPT's {@code vit4k_xs_dino.pth}
+ * @param subtypeCheckpoint  HIPT_LGP_FC state dict of a subtype head; optional, no subtype prediction without it
+ * @param subtypeClasses     the subtype head's class names in logit order, e.g. {@code IDC,ILC}
+ * @param survivalCheckpoint HIPT_LGP_FC state dict of a survival head (discrete time bins); optional
+ * @param device             where the models run: {@code auto} (GPU when DJL sees one), {@code cpu} or {@code gpu}
+ * @param vit256BatchSize    256 x 256 patches per ViT-256 forward pass
+ * @param demoRandomWeights  for a first look without checkpoints: run on seeded random weights; results are marked
+ *                           untrained and no predictions are made; ignored when both ViT checkpoints are set
+ * @param demoSeed           seed of the demo weights
+ */
+@ConfigurationProperties("hipt.model")
+public record ModelProperties(
+        String vit256Checkpoint,
+        String vit4kCheckpoint,
+        String subtypeCheckpoint,
+        List<String> subtypeClasses,
+        String survivalCheckpoint,
+        @DefaultValue("auto") DevicePreference device,
+        @DefaultValue("64") int vit256BatchSize,
+        @DefaultValue("false") boolean demoRandomWeights,
+        @DefaultValue("42") long demoSeed) {
+
+    public ModelProperties {
+        subtypeClasses = subtypeClasses == null ? List.of() : List.copyOf(subtypeClasses);
+        if (vit256BatchSize < 1) {
+            throw new IllegalArgumentException("hipt.model.vit256-batch-size must be at least 1, was " + vit256BatchSize);
+        }
+    }
+
+    /** Whether both ViT checkpoints are set. */
+    public boolean hasCheckpoints() {
+        return isSet(vit256Checkpoint) && isSet(vit4kCheckpoint);
+    }
+
+    static boolean isSet(String location) {
+        return location != null && !location.isBlank();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.hipt.job;
+
+import dev.hipt.job.CheckpointModelProvider.Status;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.actuate.info.Info;
+import org.springframework.boot.actuate.info.InfoContributor;
+import org.springframework.stereotype.Component;
+
+/** Adds {@code models} to {@code /actuator/info}: state, model version, untrained flag, checkpoint sha256s, device. */
+@Component
+class ModelsInfoContributor implements InfoContributor {
+
+    private final CheckpointModelProvider provider;
+
+    ModelsInfoContributor(CheckpointModelProvider provider) {
+        this.provider = provider;
+    }
+
+    @Override
+    public void contribute(Info.Builder builder) {
+        Status status = provider.status();
+        Map<String, Object> models = new LinkedHashMap<>();
+        models.put("state", status.state().name());
+        models.put("devicePreference", provider.device().name().toLowerCase(java.util.Locale.ROOT));
+        if (status.device() != null) {
+            models.put("device", status.device());
+        }
+        if (status.provenance() != null) {
+            models.put("modelVersion", status.provenance().modelVersion());
+            models.put("untrained", status.provenance().untrained());
+            models.put("checkpoints", status.provenance().checkpointSha256());
+        }
+        if (status.reason() != null) {
+            models.put("reason", status.reason());
+        }
+        builder.withDetail("models", models);
+    }
+}

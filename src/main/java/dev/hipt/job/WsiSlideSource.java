@@ -1,0 +1,83 @@
+package dev.hipt.job;
+
+import dev.hipt.storage.BlobStore;
+import dev.hipt.wsi.Mpp;
+import dev.hipt.wsi.MppResolver;
+import dev.hipt.wsi.Region;
+import dev.hipt.wsi.RegionGrid;
+import dev.hipt.wsi.RegionReader;
+import dev.hipt.wsi.RgbImage;
+import dev.hipt.wsi.TissueDetector;
+import dev.hipt.wsi.TissueMask;
+import dev.hipt.wsi.WholeSlideImage;
+import dev.hipt.wsi.WholeSlideImages;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+
+/**
+ * Slides from the blob store through the {@code wsi} package: open, MPP (the request's override wins), tissue
+ * mask, region grid with the reader's level-0 footprint, region reads at the target magnification.
+ */
+@Component
+class WsiSlideSource implements SlideSource {
+
+    private final BlobStore blobs;
+    private final TissueDetector tissue;
+    private final RegionReader reader;
+    private final JobProperties properties;
+
+    WsiSlideSource(BlobStore blobs, ObjectProvider<TissueDetector> tissue, ObjectProvider<RegionReader> reader,
+                   JobProperties properties) {
+        this.blobs = blobs;
+        this.tissue = tissue.getIfAvailable(TissueDetector::new);
+        this.reader = reader.getIfAvailable(RegionReader::new);
+        this.properties = properties;
+    }
+
+    @Override
+    public OpenedSlide open(AnalysisRequest request) throws IOException {
+        Path file = blobs.localPath(request.blobKey());
+        WholeSlideImage slide = WholeSlideImages.open(file);
+        try {
+            Mpp mpp = MppResolver.resolve(slide.metadata(), request.mppOverride());
+            TissueMask mask = tissue.detect(slide);
+            List<Region> regions = RegionGrid.plan(slide.metadata(), mask, reader.level0Footprint(mpp),
+                    properties.minTissueFraction());
+            return new Opened(slide, mpp, regions);
+        } catch (RuntimeException e) {
+            slide.close();
+            throw e;
+        }
+    }
+
+    private final class Opened implements OpenedSlide {
+
+        private final WholeSlideImage slide;
+        private final Mpp mpp;
+        private final List<Region> regions;
+
+        Opened(WholeSlideImage slide, Mpp mpp, List<Region> regions) {
+            this.slide = slide;
+            this.mpp = mpp;
+            this.regions = regions;
+        }
+
+        @Override
+        public List<Region> regions() {
+            return regions;
+        }
+
+        @Override
+        public RgbImage read(Region region) {
+            return reader.read(slide, mpp, region.x(), region.y());
+        }
+
+        @Override
+        public void close() {
+            slide.close();
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.hipt.results;
+
+import dev.hipt.model.SubtypePrediction;
+import dev.hipt.model.SurvivalPrediction;
+import dev.hipt.storage.BlobStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Results in the database ({@code region_embedding}, {@code slide_result}) and cls256 grids as {@code .npy} blobs under
+ * {@code results/<slideId>/<modelVersion>/region-<index>.npy}.
+ *
+ * <p>Writes are idempotent without vendor-specific upserts: update the row, insert it when there was none, and update
+ * again when a concurrent writer inserted first. A region's blob is written before its row, so a row never points at a
+ * missing blob; the blob key is fixed per (slide, model version, region), so a rewrite replaces the blob.
+ */
+@Repository
+class JdbcRegionResults implements RegionResults {
+
+    static final String PREFIX = "results/";
+
+    private static final Pattern SAFE_VERSION = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final JdbcClient jdbc;
+    private final BlobStore blobs;
+
+    JdbcRegionResults(JdbcClient jdbc, BlobStore blobs) {
+        this.jdbc = jdbc;
+        this.blobs = blobs;
+    }
+
+    /** The slide-level result row with the provenance it was made with. */
+    record StoredSlideResult(UUID slideId, Provenance provenance, SlideResult result, OffsetDateTime createdAt) {
+    }
+
+    /** Where a region's cls256 grid lives, without loading it. */
+    record RegionBlob(int index, String cls256Key) {
+    }
+
+    static String slidePrefix(UUID slideId) {
+        return PREFIX + slideId + "/";
+    }
+
+    static String cls256Key(UUID slideId, String modelVersion, int index) {
+        return slidePrefix(slideId) + modelVersion + "/region-" + index + ".npy";
+    }
+
+    @Override
+    public Set<Integer> storedRegions(UUID slideId, String modelVersion) {
+        return new TreeSet<>(jdbc.sql("""
+                        SELECT region_index FROM region_embedding WHERE slide_id = ? AND model_version = ?""")
+                .params(slideId, modelVersion)
+                .query(Integer.class)
+                .list());
+    }
+
+    @Override
+    public void store(UUID slideId, Provenance provenance, RegionResult region) {
+        String version = requireVersion(provenance);
+        String key = cls256Key(slideId, version, region.index());
+        try {
+            if (region.cls256() != null) {
+                int dim = region.mean256().length;
+                if (dim == 0 || region.cls256().length % dim != 0) {
+                    throw new IllegalArgumentException("cls256 of " + region.cls256().length
+                            + " values is not a [patches x " + dim + "] grid");
+                }
+                ByteArrayOutputStream npy = new ByteArrayOutputStream(region.cls256().length * Float.BYTES + 128);
+                Npy.write(npy, region.cls256(), region.cls256().length / dim, dim);
+                blobs.put(key, new ByteArrayInputStream(npy.toByteArray()));
+            } else {
+                blobs.delete(key);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write cls256 blob " + key, e);
+        }
+        String blobKey = region.cls256() == null ? null : key;
+        Object[] values = {region.x(), region.y(), region.width(), region.height(), region.tissueFraction(),
+                Vectors.toBytes(region.cls4k()), Vectors.toBytes(region.mean256()), blobKey, now(),
+                slideId, version, region.index()};
+        upsert("""
+                UPDATE region_embedding SET x = ?, y = ?, width = ?, height = ?, tissue_fraction = ?, cls4k = ?,
+                  mean256 = ?, cls256_blob_key = ?, created_at = ?
+                WHERE slide_id = ? AND model_version = ? AND region_index = ?""", """
+                INSERT INTO region_embedding (x, y, width, height, tissue_fraction, cls4k, mean256, cls256_blob_key,
+                  created_at, slide_id, model_version, region_index)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", values);
+    }
+
+    @Override
+    public List<RegionResult> load(UUID slideId, String modelVersion, boolean withCls256) {
+        return jdbc.sql("""
+                        SELECT region_index, x, y, width, height, tissue_fraction, cls4k, mean256, cls256_blob_key
+                        FROM region_embedding WHERE slide_id = ? AND model_version = ? ORDER BY region_index""")
+                .params(slideId, modelVersion)
+                .query((rs, n) -> regionRow(rs, withCls256 ? rs.getString("cls256_blob_key") : null))
+                .list();
+    }
+
+    @Override
+    public void storeSlide(UUID slideId, Provenance provenance, SlideResult result) {
+        String version = requireVersion(provenance);
+        Object[] values = {result.regions(), Vectors.toBytes(result.meanCls4k()), provenance.untrained(),
+                JSON.writeValueAsString(provenance),
+                result.subtype() == null ? null : JSON.writeValueAsString(result.subtype()),
+                result.survival() == null ? null : JSON.writeValueAsString(result.survival()),
+                now(), slideId, version};
+        upsert("""
+                UPDATE slide_result SET regions = ?, mean_cls4k = ?, untrained = ?, provenance = ?, subtype = ?,
+                  survival = ?, created_at = ?
+                WHERE slide_id = ? AND model_version = ?""", """
+                INSERT INTO slide_result (regions, mean_cls4k, untrained, provenance, subtype, survival, created_at,
+                  slide_id, model_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", values);
+    }
+
+    @Override
+    public void deleteForSlide(UUID slideId) {
+        // rows first: a row must never point at a blob that is gone; a blob left behind is only garbage
+        jdbc.sql("DELETE FROM region_embedding WHERE slide_id = ?").param(slideId).update();
+        jdbc.sql("DELETE FROM slide_result WHERE slide_id = ?").param(slideId).update();
+        try {
+            blobs.deletePrefix(slidePrefix(slideId));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete result blobs of slide " + slideId, e);
+        }
+    }
+
+    /** The newest slide-level result of a slide, whatever its model version. */
+    Optional<StoredSlideResult> latestSlideResult(UUID slideId) {
+        return jdbc.sql("""
+                        SELECT slide_id, regions, mean_cls4k, provenance, subtype, survival, created_at
+                        FROM slide_result WHERE slide_id = ?
+                        ORDER BY created_at DESC, model_version
+                        FETCH FIRST 1 ROWS ONLY""")
+                .param(slideId)
+                .query((rs, n) -> slideRow(rs))
+                .optional();
+    }
+
+    /** The cls256 blob keys of a slide's regions in index order. */
+    List<RegionBlob> regionBlobs(UUID slideId, String modelVersion) {
+        return jdbc.sql("""
+                        SELECT region_index, cls256_blob_key FROM region_embedding
+                        WHERE slide_id = ? AND model_version = ? ORDER BY region_index""")
+                .params(slideId, modelVersion)
+                .query((rs, n) -> new RegionBlob(rs.getInt(1), rs.getString(2)))
+                .list();
+    }
+
+    /** Visits the slide embedding (mean cls4k) of every slide analysed with {@code modelVersion}, row by row. */
+    void forEachSlideEmbedding(String modelVersion, BiConsumer<UUID, float[]> visitor) {
+        jdbc.sql("SELECT slide_id, mean_cls4k FROM slide_result WHERE model_version = ?")
+                .param(modelVersion)
+                .query((RowCallbackHandler) rs ->
+                        visitor.accept(rs.getObject(1, UUID.class), Vectors.fromBytes(rs.getBytes(2))));
+    }
+
+    InputStream openBlob(String key) throws IOException {
+        return blobs.open(key);
+    }
+
+    private RegionResult regionRow(ResultSet rs, String cls256Key) throws SQLException {
+        return new RegionResult(rs.getInt("region_index"), rs.getLong("x"), rs.getLong("y"), rs.getLong("width"),
+                rs.getLong("height"), rs.getDouble("tissue_fraction"), Vectors.fromBytes(rs.getBytes("cls4k")),
+                Vectors.fromBytes(rs.getBytes("mean256")), cls256Key == null ? null : readCls256(cls256Key));
+    }
+
+    private float[] readCls256(String key) {
+        try (InputStream in = blobs.open(key)) {
+            return Npy.read(in).data();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read cls256 blob " + key, e);
+        }
+    }
+
+    private static StoredSlideResult slideRow(ResultSet rs) throws SQLException {
+        String subtype = rs.getString("subtype");
+        String survival = rs.getString("survival");
+        SlideResult result = new SlideResult(rs.getInt("regions"), Vectors.fromBytes(rs.getBytes("mean_cls4k")),
+                subtype == null ? null : JSON.readValue(subtype, SubtypePrediction.class),
+                survival == null ? null : JSON.readValue(survival, SurvivalPrediction.class));
+        return new StoredSlideResult(rs.getObject("slide_id", UUID.class),
+                JSON.readValue(rs.getString("provenance"), Provenance.class), result,
+                rs.getObject("created_at", OffsetDateTime.class));
+    }
+
+    private void upsert(String update, String insert, Object[] values) {
+        if (jdbc.sql(update).params(values).update() > 0) {
+            return;
+        }
+        try {
+            jdbc.sql(insert).params(values).update();
+        } catch (DuplicateKeyException raced) {
+            // another writer inserted the same key between our update and insert: ours replaces it
+            jdbc.sql(update).params(values).update();
+        }
+    }
+
+    private static String requireVersion(Provenance provenance) {
+        if (provenance == null || provenance.modelVersion() == null || provenance.modelVersion().isBlank()) {
+            throw new IllegalArgumentException("a result needs the model version of its provenance");
+        }
+        if (!SAFE_VERSION.matcher(provenance.modelVersion()).matches()) {
+            // the version becomes part of a blob key
+            throw new IllegalArgumentException("model version '" + provenance.modelVersion()
+                    + "' may only hold letters, digits, '.', '_' and '-' (at most 64)");
+        }
+        return provenance.modelVersion();
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+}

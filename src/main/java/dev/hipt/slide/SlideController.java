@@ -1,0 +1,142 @@
+package dev.hipt.slide;
+
+import dev.hipt.storage.StorageProperties;
+import dev.hipt.system.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/v1/slides}: upload (streamed, deduplicated), list, read and delete slides. */
+@RestController
+@RequestMapping("/api/v1/slides")
+@Tag(name = "slides", description = "Upload, list, read and delete whole-slide images")
+class SlideController {
+
+    private static final int MAX_PAGE_SIZE = 200;
+
+    private final SlideService service;
+    private final UploadReceiver receiver;
+
+    SlideController(SlideService service, StorageProperties storage, UploadProperties upload) {
+        this.service = service;
+        this.receiver = new UploadReceiver(storage.tmpDir(), upload.maxSize().toBytes());
+    }
+
+    @PostMapping(consumes = {MediaType.MULTIPART_FORM_DATA_VALUE, MediaType.APPLICATION_OCTET_STREAM_VALUE},
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(operationId = "uploadSlide", summary = "Upload a slide and queue its analysis",
+            description = "The body is multipart/form-data with a part `file` (and optional `externalId`, `mpp`,"
+                    + " `reanalyse`), or the raw file as application/octet-stream with `?filename=`. It is streamed"
+                    + " to storage and never buffered. The same bytes uploaded again return the existing slide"
+                    + " and its newest job (200) unless `reanalyse=true`.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
+                        schema = @Schema(implementation = SlideUploadForm.class)),
+                @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
+                        schema = @Schema(type = "string", format = "binary"))}))
+    @ApiResponse(responseCode = "202", description = "Registered; analysis queued. Location names the slide.")
+    @ApiResponse(responseCode = "200", description = "The same bytes were uploaded before: the existing slide")
+    @ApiResponse(responseCode = "413", description = "Larger than hipt.upload.max-size (PAYLOAD_TOO_LARGE)")
+    @ApiResponse(responseCode = "415", description = "Neither multipart/form-data nor application/octet-stream")
+    @ApiResponse(responseCode = "422", description = "Not a readable slide: UNSUPPORTED_FORMAT, CORRUPT_SLIDE,"
+            + " or MPP_UNKNOWN (send `mpp`)")
+    @ApiResponse(responseCode = "429", description = "Too many analyses queued (QUEUE_FULL); see Retry-After")
+    ResponseEntity<SlideUploadResponse> upload(HttpServletRequest request,
+            @Parameter(description = "File name of a raw (octet-stream) upload")
+            @RequestParam(required = false) String filename,
+            @Parameter(description = "The caller's own identifier, e.g. the LIMS accession")
+            @RequestParam(required = false) String externalId,
+            @Parameter(description = "Microns per pixel, required when the file does not say",
+                    schema = @Schema(type = "number", format = "double", exclusiveMinimum = true, minimum = "0"))
+            @RequestParam(required = false) String mpp,
+            @Parameter(description = "Queue a new analysis even when the same bytes were uploaded before")
+            @RequestParam(defaultValue = "false") boolean reanalyse) throws IOException {
+        // Before anything else touches the body: a declared length over the limit is refused unread.
+        receiver.checkDeclaredLength(request);
+        UploadReceiver.Parameters query = new UploadReceiver.Parameters(filename, blankToNull(externalId),
+                parseMpp(blankToNull(mpp)), reanalyse);
+        if (query.externalId() != null && query.externalId().length() > 255) {
+            throw ApiException.validationFailed("externalId is longer than 255 characters");
+        }
+        UploadReceiver.Received received = receiver.receive(request, query);
+        try {
+            if (received.externalId() != null && received.externalId().length() > 255) {
+                throw ApiException.validationFailed("externalId is longer than 255 characters");
+            }
+            SlideService.Registration registration = service.register(received);
+            SlideUploadResponse body = new SlideUploadResponse(registration.slide(), registration.job());
+            HttpStatus status = registration.newJob() ? HttpStatus.ACCEPTED : HttpStatus.OK;
+            return ResponseEntity.status(status)
+                    .location(URI.create("/api/v1/slides/" + registration.slide().id()))
+                    .body(body);
+        } finally {
+            Files.deleteIfExists(received.file());
+        }
+    }
+
+    @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(operationId = "listSlides", summary = "List slides, newest first")
+    SlidePage list(@Parameter(description = "Zero-based page number") @RequestParam(defaultValue = "0") int page,
+                   @Parameter(description = "Page size, 1 to 200") @RequestParam(defaultValue = "20") int size) {
+        if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
+            throw ApiException.validationFailed("page must be >= 0 and size between 1 and " + MAX_PAGE_SIZE);
+        }
+        return service.page(page, size);
+    }
+
+    @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(operationId = "getSlide", summary = "A slide's metadata and analysis status")
+    @ApiResponse(responseCode = "200", description = "The slide")
+    @ApiResponse(responseCode = "404", description = "No such slide (NOT_FOUND)")
+    SlideView get(@PathVariable UUID id) {
+        return service.find(id).orElseThrow(() -> ApiException.notFound("Slide", id));
+    }
+
+    @DeleteMapping("/{id}")
+    @Operation(operationId = "deleteSlide", summary = "Delete a slide, its file, its jobs and its results",
+            description = "A queued or running analysis is cancelled first.")
+    @ApiResponse(responseCode = "204", description = "Deleted")
+    @ApiResponse(responseCode = "404", description = "No such slide (NOT_FOUND)")
+    ResponseEntity<Void> delete(@PathVariable UUID id) throws IOException {
+        service.delete(id);
+        return ResponseEntity.noContent().build();
+    }
+
+    static Double parseMpp(String value) {
+        if (value == null) {
+            return null;
+        }
+        double mpp;
+        try {
+            mpp = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw ApiException.validationFailed("mpp must be a number of microns per pixel, e.g. 0.5");
+        }
+        if (!(mpp > 0 && mpp < 1000)) {
+            throw ApiException.validationFailed("mpp must be a positive number of microns per pixel, e.g. 0.5");
+        }
+        return mpp;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.hipt.system;
+
+/**
+ * The stable {@code code} values of problem+json answers that are not owned by a feature enum (slide codes live in
+ * {@link dev.hipt.wsi.SlideErrorCode}). Clients switch on these strings; never rename one.
+ */
+public final class ErrorCodes {
+
+    /** 400: the request is malformed (missing part, unreadable body, bad JSON). */
+    public static final String BAD_REQUEST = "BAD_REQUEST";
+    /** 400: a parameter or field has an invalid value. */
+    public static final String VALIDATION_FAILED = "VALIDATION_FAILED";
+    /** 401: no or an unknown API key in {@code X-API-Key}. */
+    public static final String UNAUTHORIZED = "UNAUTHORIZED";
+    /** 403: the key's role does not allow this call. */
+    public static final String FORBIDDEN = "FORBIDDEN";
+    /** 404: the resource does not exist. */
+    public static final String NOT_FOUND = "NOT_FOUND";
+    /** 405: the path exists, the method does not. */
+    public static final String METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED";
+    /** 406: the requested representation cannot be produced. */
+    public static final String NOT_ACCEPTABLE = "NOT_ACCEPTABLE";
+    /** 409: the request conflicts with the resource's state. */
+    public static final String CONFLICT = "CONFLICT";
+    /** 413: the upload exceeds {@code hipt.upload.max-size}. */
+    public static final String PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE";
+    /** 415: the request's Content-Type is not accepted here. */
+    public static final String UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE";
+    /** 429: more analysis jobs are queued than {@code hipt.job.max-queued}; see {@code Retry-After}. */
+    public static final String QUEUE_FULL = "QUEUE_FULL";
+    /** 503: analysis needs HIPT checkpoints and none are configured. */
+    public static final String MODEL_NOT_CONFIGURED = "MODEL_NOT_CONFIGURED";
+    /** 500: a defect or an infrastructure failure; never caused by bad input. */
+    public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+
+    private ErrorCodes() {
+    }
+}

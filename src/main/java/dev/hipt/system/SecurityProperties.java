@@ -1,0 +1,38 @@
+package dev.hipt.system;
+
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * API-key security ({@code hipt.security.*}). Keys are configured hashed, never in clear:
+ * <pre>
+ * hipt.security.api-keys[0].name=lims
+ * hipt.security.api-keys[0].role=CLIENT
+ * hipt.security.api-keys[0].key-sha256=&lt;printf %s 'the-key' | sha256sum&gt;
+ * </pre>
+ * With no key configured every {@code /api/**} call answers 401.
+ *
+ * @param apiKeys the callers allowed to use the API
+ */
+@ConfigurationProperties("hipt.security")
+public record SecurityProperties(List<ApiKey> apiKeys) {
+
+    public SecurityProperties {
+        apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
+    }
+
+    /**
+     * One caller's key.
+     *
+     * @param name      a label for the caller, e.g. {@code lims}; appears in logs, never the key
+     * @param role      {@code CLIENT} (slides, jobs, results) or {@code ADMIN} (also {@code /api/v1/admin/**})
+     * @param keySha256 lowercase or uppercase hex SHA-256 of the key the caller sends in {@code X-API-Key}
+     */
+    public record ApiKey(String name, Role role, String keySha256) {
+    }
+
+    /** What a key may do; ADMIN includes everything CLIENT may. */
+    public enum Role {
+        CLIENT, ADMIN
+    }
+}

@@ -1,0 +1,259 @@
+package dev.hipt.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hipt.job.CheckpointModelProvider.ModelFactory;
+import dev.hipt.job.CheckpointModelProvider.ModelLoadException;
+import dev.hipt.job.CheckpointModelProvider.State;
+import dev.hipt.model.DevicePreference;
+import dev.hipt.model.RegionEncoder;
+import dev.hipt.model.SlideHead;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.info.Info;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class CheckpointModelProviderTests {
+
+    private static final Path REFERENCE = Path.of(
+            System.getProperty("hipt.reference.dir", "../shared/fixtures/hipt-reference"));
+
+    @Test
+    void withoutCheckpointsModelsAnswerModelNotConfiguredNamingTheProperties() {
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, false), new FakeFactory());
+        provider.start();
+
+        assertThatThrownBy(provider::models)
+                .isInstanceOf(ModelNotConfiguredException.class)
+                .hasMessageContaining("hipt.model.vit256-checkpoint")
+                .hasMessageContaining("hipt.model.vit4k-checkpoint")
+                .hasMessageContaining("hipt.model.demo-random-weights=true");
+        assertThat(provider.ready()).as("readiness does not wait for models nobody configured").isTrue();
+        assertThat(provider.status().state()).isEqualTo(State.NOT_CONFIGURED);
+        assertThat(new ModelsHealthIndicator(provider).health().getStatus()).isEqualTo(Status.UP);
+    }
+
+    @Test
+    void demoWeightsGiveUntrainedProvenanceAndNoHeads() {
+        FakeFactory factory = new FakeFactory();
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, true), factory);
+        provider.start();
+
+        LoadedModels models = provider.models();
+
+        assertThat(factory.randomSeed.get()).isEqualTo(7);
+        assertThat(models.provenance().untrained()).isTrue();
+        assertThat(models.provenance().modelVersion()).isEqualTo("demo-7");
+        assertThat(models.provenance().checkpointSha256()).isEmpty();
+        assertThat(models.subtype()).isEmpty();
+        assertThat(models.survival()).isEmpty();
+        assertThat(provider.ready()).isTrue();
+        assertThat(info(provider)).containsEntry("untrained", true).containsEntry("modelVersion", "demo-7");
+    }
+
+    @Test
+    void demoWeightsLoadARealEncoderOfTheOfficialSize() {
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, true));
+        provider.start();
+        try {
+            LoadedModels models = provider.models();
+
+            assertThat(models.encoder().vit256Depth()).isEqualTo(12);
+            assertThat(models.encoder().vit4kDepth()).isEqualTo(6);
+            assertThat(models.provenance().untrained()).isTrue();
+            assertThat(models.subtype()).isEmpty();
+        } finally {
+            provider.stop();
+        }
+    }
+
+    @Test
+    void readinessIsDownWhileLoadingAndUpOnceLoaded() {
+        FakeFactory factory = new FakeFactory();
+        factory.gate = new CountDownLatch(1);
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, true), factory);
+        provider.start();
+
+        assertThat(provider.status().state()).isEqualTo(State.LOADING);
+        assertThat(provider.ready()).isFalse();
+        assertThat(new ModelsHealthIndicator(provider).health().getStatus()).isEqualTo(Status.DOWN);
+
+        factory.gate.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(provider::ready);
+        assertThat(new ModelsHealthIndicator(provider).health().getStatus()).isEqualTo(Status.UP);
+    }
+
+    @Test
+    void aMissingCheckpointFileKeepsReadinessDownWithTheReason(@TempDir Path dir) throws IOException {
+        Path vit4k = Files.writeString(dir.resolve("vit4k.pth"), "x");
+        CheckpointModelProvider provider = new CheckpointModelProvider(
+                properties(dir.resolve("missing.pth").toString(), vit4k.toString(), false), new FakeFactory());
+        provider.start();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> provider.status().state() == State.FAILED);
+        assertThat(provider.ready()).isFalse();
+        assertThat(provider.status().reason()).contains("hipt.model.vit256-checkpoint", "no such file");
+        Health health = new ModelsHealthIndicator(provider).health();
+        assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(health.getDetails().get("reason").toString()).contains("hipt.model.vit256-checkpoint");
+        assertThatThrownBy(provider::models).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("hipt.model.vit256-checkpoint");
+    }
+
+    @Test
+    void aFileThatIsNoCheckpointFailsLoadingWithAClearError(@TempDir Path dir) throws IOException {
+        Path notACheckpoint = Files.writeString(dir.resolve("vit256.pth"), "this is not a checkpoint");
+        CheckpointModelProvider provider = new CheckpointModelProvider(
+                properties(notACheckpoint.toString(), notACheckpoint.toString(), false));
+        provider.start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> provider.status().state() == State.FAILED);
+        assertThat(provider.ready()).isFalse();
+        assertThatThrownBy(provider::models).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("hipt.model.vit256-checkpoint");
+    }
+
+    @Test
+    void onlyOneVitCheckpointIsAConfigurationError(@TempDir Path dir) throws IOException {
+        Path vit256 = Files.writeString(dir.resolve("vit256.pth"), "x");
+        CheckpointModelProvider provider = new CheckpointModelProvider(
+                properties(vit256.toString(), null, false), new FakeFactory());
+        provider.start();
+
+        assertThat(provider.status().state()).isEqualTo(State.FAILED);
+        assertThat(provider.status().reason()).contains("hipt.model.vit4k-checkpoint");
+        assertThatThrownBy(provider::models).isInstanceOf(ModelLoadException.class);
+    }
+
+    @Test
+    void aSubtypeHeadNeedsItsClassNames(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("x.pth"), "x");
+        ModelProperties props = new ModelProperties(file.toString(), file.toString(), file.toString(), List.of(),
+                null, DevicePreference.CPU, 64, false, 7);
+        CheckpointModelProvider provider = new CheckpointModelProvider(props, new FakeFactory());
+        provider.start();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> provider.status().state() == State.FAILED);
+        assertThat(provider.status().reason()).contains("hipt.model.subtype-classes");
+    }
+
+    @Test
+    void modelVersionIsStableAndChangesWithAnyCheckpointOrClassList() {
+        Map<String, String> vits = Map.of("vit256", "a".repeat(64), "vit4k", "b".repeat(64));
+        Map<String, String> withHead = Map.of("vit256", "a".repeat(64), "vit4k", "b".repeat(64),
+                "subtype", "c".repeat(64));
+
+        String version = CheckpointModelProvider.modelVersion(vits, List.of());
+
+        assertThat(version).matches("[0-9a-f]{12}").isEqualTo(CheckpointModelProvider.modelVersion(vits, List.of()));
+        assertThat(CheckpointModelProvider.modelVersion(Map.of("vit256", "a".repeat(64), "vit4k", "d".repeat(64)),
+                List.of())).isNotEqualTo(version);
+        assertThat(CheckpointModelProvider.modelVersion(withHead, List.of("IDC", "ILC")))
+                .isNotEqualTo(version)
+                .isNotEqualTo(CheckpointModelProvider.modelVersion(withHead, List.of("ILC", "IDC")));
+    }
+
+    @Test
+    void checkpointLocationsMayBeFileUris(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("vit256.pth"), "x");
+
+        assertThat(CheckpointModelProvider.checkpoint("p", file.toUri().toString())).isEqualTo(file);
+        assertThatThrownBy(() -> CheckpointModelProvider.checkpoint("hipt.model.vit256-checkpoint", "s3://b/k.pth"))
+                .hasMessageContaining("only local paths and file: URIs");
+    }
+
+    @Test
+    void fixtureCheckpointsLoadWithTheirManifestSha256s() throws IOException {
+        Assumptions.assumeTrue(Files.isRegularFile(REFERENCE.resolve("manifest.json")),
+                REFERENCE + " absent: skipping");
+        JsonNode checkpoints = JsonMapper.builder().build()
+                .readTree(Files.readString(REFERENCE.resolve("manifest.json"))).get("checkpoints");
+        ModelProperties props = new ModelProperties(REFERENCE.resolve("vit256.pth").toString(),
+                REFERENCE.resolve("vit4k.pth").toUri().toString(), REFERENCE.resolve("slide_subtype.pt").toString(),
+                List.of("A", "B", "C"), REFERENCE.resolve("slide_survival.pt").toString(), DevicePreference.CPU, 16,
+                true, 7);
+        CheckpointModelProvider provider = new CheckpointModelProvider(props);
+        provider.start();
+        try {
+            LoadedModels models = provider.models();
+
+            assertThat(models.provenance().untrained()).as("demo flag is ignored when checkpoints are set").isFalse();
+            assertThat(models.provenance().checkpointSha256()).isEqualTo(Map.of(
+                    "vit256", checkpoints.get("vit256.pth").get("sha256").asString(),
+                    "vit4k", checkpoints.get("vit4k.pth").get("sha256").asString(),
+                    "subtype", checkpoints.get("slide_subtype.pt").get("sha256").asString(),
+                    "survival", checkpoints.get("slide_survival.pt").get("sha256").asString()));
+            assertThat(models.provenance().modelVersion()).isEqualTo(CheckpointModelProvider.modelVersion(
+                    models.provenance().checkpointSha256(), List.of("A", "B", "C")));
+            assertThat(models.encoder().vit256Depth()).isEqualTo(2);
+            assertThat(models.subtype()).hasValueSatisfying(h -> assertThat(h.outputs()).isEqualTo(3));
+            assertThat(models.survival()).hasValueSatisfying(h -> assertThat(h.outputs()).isEqualTo(4));
+            assertThat(models.subtypeClasses()).containsExactly("A", "B", "C");
+            assertThat(provider.ready()).isTrue();
+            assertThat(info(provider)).containsEntry("device", "cpu").containsKey("checkpoints");
+        } finally {
+            provider.stop();
+        }
+    }
+
+    private static Map<String, Object> info(CheckpointModelProvider provider) {
+        Info.Builder builder = new Info.Builder();
+        new ModelsInfoContributor(provider).contribute(builder);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> models = (Map<String, Object>) builder.build().getDetails().get("models");
+        return models;
+    }
+
+    private static ModelProperties properties(String vit256, String vit4k, boolean demo) {
+        return new ModelProperties(vit256, vit4k, null, null, null, DevicePreference.CPU, 64, demo, 7);
+    }
+
+    /** Loads nothing real: encoders are {@code null}, sha256 is the path's name. */
+    private static final class FakeFactory implements ModelFactory {
+
+        final AtomicLong randomSeed = new AtomicLong(-1);
+        volatile CountDownLatch gate;
+
+        @Override
+        public String sha256(Path file) {
+            return file.getFileName().toString();
+        }
+
+        @Override
+        public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
+            return null;
+        }
+
+        @Override
+        public RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize) {
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            randomSeed.set(seed);
+            return null;
+        }
+
+        @Override
+        public SlideHead head(Path checkpoint, DevicePreference device, int vit256BatchSize) {
+            return null;
+        }
+    }
+}

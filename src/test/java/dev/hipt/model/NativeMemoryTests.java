@@ -1,0 +1,82 @@
+package dev.hipt.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * Encoding batch after batch does not grow native memory (resident set, from /proc/self/status) or the heap: every
+ * call's arrays are freed when its NDManager closes, and input buffers are reused.
+ */
+class NativeMemoryTests {
+
+    private static final int SIDE = 256;
+    private static final int REGIONS_PER_CALL = 8;
+    private static final int WARM_UP_CALLS = 10;
+    private static final int MEASURED_CALLS = 40;
+    /** Allowed growth of the resident set after warm-up over 320 more regions. */
+    private static final long RSS_BOUND_BYTES = 48L << 20;
+    /** Allowed growth of the used heap after a full GC. */
+    private static final long HEAP_BOUND_BYTES = 16L << 20;
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void encodingHundredsOfRegionsDoesNotGrowNativeOrHeapMemory() throws IOException {
+        VisionTransformer v256 = TinyModels.vit256();
+        VisionTransformer v4k = TinyModels.vit4k();
+        Random random = new Random(1);
+        List<float[]> regions = new ArrayList<>();
+        for (int i = 0; i < REGIONS_PER_CALL; i++) {
+            regions.add(TrainingTests.gaussian(random, 3 * SIDE * SIDE));
+        }
+        try (RegionEncoder encoder = RegionEncoder.of(v256, v256.randomStateDict(1), v4k, v4k.randomStateDict(2),
+                new ModelOptions(DevicePreference.CPU, 3))) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < WARM_UP_CALLS; i++) {
+                encoder.encodePreprocessed(regions, SIDE, true);
+            }
+            long rssBefore = residentBytes();
+            long heapBefore = usedHeapAfterGc();
+
+            float checksum = 0;
+            for (int i = 0; i < MEASURED_CALLS; i++) {
+                checksum += encoder.encodePreprocessed(regions, SIDE, i % 2 == 0).get(0).cls4k()[0];
+            }
+
+            System.out.printf("%d calls in %.1f s%n", WARM_UP_CALLS + MEASURED_CALLS, (System.nanoTime() - t0) / 1e9);
+            long rssGrowth = residentBytes() - rssBefore;
+            long heapGrowth = usedHeapAfterGc() - heapBefore;
+            System.out.printf("after %d regions: RSS growth %.1f MiB, heap growth %.1f MiB (checksum %f)%n",
+                    MEASURED_CALLS * REGIONS_PER_CALL, rssGrowth / 1048576.0, heapGrowth / 1048576.0, checksum);
+            assertThat(rssGrowth).as("resident set growth in bytes").isLessThan(RSS_BOUND_BYTES);
+            assertThat(heapGrowth).as("used heap growth in bytes").isLessThan(HEAP_BOUND_BYTES);
+        }
+    }
+
+    static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    static long usedHeapAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+}

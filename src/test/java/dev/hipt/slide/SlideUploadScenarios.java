@@ -1,0 +1,310 @@
+package dev.hipt.slide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hipt.job.AnalysisRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** The upload flow as a LIMS sees it; run on H2 and on PostgreSQL by the concrete subclasses. */
+abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
+
+    private static final Path SLIDES = Path.of(System.getProperty("hipt.shared.dir", "../shared"), "fixtures",
+            "slides");
+
+    @Test
+    void registersRealSvsQueuesItsAnalysisAndDeletesItWithItsBlob() throws Exception {
+        Path svs = SLIDES.resolve("small_HE.svs");
+        assumeTrue(Files.isRegularFile(svs), svs + " absent: skipping the real-slide upload");
+        byte[] bytes = Files.readAllBytes(svs);
+
+        Answer answer = uploadMultipart("small_HE.svs", bytes, Map.of("externalId", "ACC-0001"));
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(202);
+        JsonNode slide = answer.json().path("slide");
+        String id = slide.path("id").asString();
+        assertThat(answer.headers().firstValue("Location")).hasValue("/api/v1/slides/" + id);
+        assertThat(slide.path("sha256").asString()).isEqualTo(sha256(bytes));
+        assertThat(slide.path("sizeBytes").asLong()).isEqualTo(bytes.length);
+        assertThat(slide.path("filename").asString()).isEqualTo("small_HE.svs");
+        assertThat(slide.path("externalId").asString()).isEqualTo("ACC-0001");
+        assertThat(slide.path("width").asLong()).isEqualTo(2220);
+        assertThat(slide.path("height").asLong()).isEqualTo(2967);
+        assertThat(slide.path("levels")).hasSize(1);
+        assertThat(slide.path("vendor").asString()).isEqualTo("aperio");
+        assertThat(slide.path("mppX").asDouble()).isCloseTo(0.499, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(slide.path("mppSource").asString()).isEqualTo("file");
+        assertThat(slide.path("status").asString()).isEqualTo("QUEUED");
+        String jobId = answer.json().path("job").path("id").asString();
+        assertThat(jobs.submitted()).contains(new AnalysisRequest(UUID.fromString(id),
+                "slides/" + sha256(bytes) + "/small_HE.svs", null));
+        assertThat(answer.body()).as("PHI canaries of the slide file").doesNotContain("CMU-1").doesNotContain("User");
+        Path blob = dataDirectory().resolve("blobs/slides/" + sha256(bytes) + "/small_HE.svs");
+        assertThat(blob).exists().hasSize(bytes.length);
+        assertThat(filesUnder("tmp")).isEmpty();
+
+        Answer read = get("/api/v1/slides/" + id, CLIENT_KEY);
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.json().path("latestJob").path("id").asString()).isEqualTo(jobId);
+
+        Answer deleted = delete("/api/v1/slides/" + id);
+
+        assertThat(deleted.status()).isEqualTo(204);
+        assertThat(blob).doesNotExist();
+        assertThat(jobs.cancelled()).contains(UUID.fromString(jobId));
+        assertThat(results.deleted()).contains(UUID.fromString(id));
+        Answer gone = get("/api/v1/slides/" + id, CLIENT_KEY);
+        assertThat(gone.status()).isEqualTo(404);
+        assertThat(gone.contentType()).startsWith("application/problem+json");
+        assertThat(gone.code()).isEqualTo("NOT_FOUND");
+        assertThat(delete("/api/v1/slides/" + id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void rejectsZeroByteUploadAndKeepsNothing() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        Answer answer = uploadMultipart("empty.svs", new byte[0], Map.of());
+
+        assertThat(answer.status()).isEqualTo(422);
+        assertThat(answer.contentType()).startsWith("application/problem+json");
+        assertThat(answer.code()).isEqualTo("UNSUPPORTED_FORMAT");
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
+    void rejectsTextFileNamedSvs() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        Answer answer = uploadMultipart("report.svs",
+                "Patient: Jane Doe\nThis is not a slide.\n".getBytes(StandardCharsets.UTF_8), Map.of());
+
+        assertThat(answer.status()).isEqualTo(422);
+        assertThat(answer.code()).isEqualTo("UNSUPPORTED_FORMAT");
+        assertThat(answer.body()).doesNotContain("Jane Doe");
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
+    void rejectsUnopenableTiffWithItsCode() throws Exception {
+        Path tiff = SLIDES.resolve("unopenable.tiff");
+        assumeTrue(Files.isRegularFile(tiff), tiff + " absent: skipping");
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        Answer answer = uploadMultipart("unopenable.tiff", Files.readAllBytes(tiff), Map.of("mpp", "0.5"));
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(422);
+        assertThat(answer.code()).isIn("UNSUPPORTED_FORMAT", "CORRUPT_SLIDE");
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
+    void rejectsUndecodableSvsAsCorrupt() throws Exception {
+        Path svs = SLIDES.resolve("unreadable.svs");
+        assumeTrue(Files.isRegularFile(svs), svs + " absent: skipping");
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        Answer answer = uploadMultipart("unreadable.svs", Files.readAllBytes(svs), Map.of("mpp", "0.5"));
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(422);
+        assertThat(answer.code()).isEqualTo("CORRUPT_SLIDE");
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
+    void asksForMppWhenPngDoesNotSayAndAcceptsItWhenGiven() {
+        byte[] png = uniquePng();
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        Answer refused = uploadMultipart("photo.png", png, Map.of());
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.code()).isEqualTo("MPP_UNKNOWN");
+        assertThat(refused.json().path("detail").asString()).contains("mpp");
+        assertNothingKept(rows, blobs, submitted);
+
+        Answer accepted = uploadMultipart("photo.png", png, Map.of("mpp", "0.5"));
+
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        JsonNode slide = accepted.json().path("slide");
+        assertThat(slide.path("mppX").asDouble()).isEqualTo(0.5);
+        assertThat(slide.path("mppSource").asString()).isEqualTo("request");
+        assertThat(slide.path("width").asLong()).isEqualTo(96);
+        assertThat(jobs.submitted()).last().extracting(AnalysisRequest::mppOverride).isEqualTo(0.5);
+        assertThat(slideRows()).isEqualTo(rows + 1);
+    }
+
+    @Test
+    void refusesDeclaredLengthOverLimitBeforeReadingTheBody() throws Exception {
+        // Only the headers are sent: an answer proves the server did not wait for the body.
+        String response = rawExchange("POST /api/v1/slides?filename=huge.svs HTTP/1.1\r\nHost: localhost\r\n"
+                + "X-API-Key: " + CLIENT_KEY + "\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Length: " + (MAX_BYTES + 1) + "\r\n\r\n", null);
+
+        assertThat(response).startsWith("HTTP/1.1 413");
+        assertThat(response).contains("application/problem+json").contains("\"code\":\"PAYLOAD_TOO_LARGE\"");
+        assertThat(filesUnder("tmp")).isEmpty();
+    }
+
+    @Test
+    void refusesStreamedUploadOverLimitAndRemovesItsTemporaryFile() throws Exception {
+        long rows = slideRows();
+        // Chunked, so no length is declared; one chunk more than the limit, and no final chunk: the answer must
+        // come while the upload is still open.
+        byte[] chunk = new byte[64 * 1024];
+        StringBuilder unused = new StringBuilder();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (long sent = 0; sent <= MAX_BYTES; sent += chunk.length) {
+            body.writeBytes((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            body.writeBytes(chunk);
+            body.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        String response = rawExchange("POST /api/v1/slides?filename=endless.svs HTTP/1.1\r\nHost: localhost\r\n"
+                + "X-API-Key: " + CLIENT_KEY + "\r\nContent-Type: application/octet-stream\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + unused, body.toByteArray());
+
+        assertThat(response).startsWith("HTTP/1.1 413");
+        assertThat(response).contains("\"code\":\"PAYLOAD_TOO_LARGE\"");
+        assertThat(filesUnder("tmp")).isEmpty();
+        assertThat(slideRows()).isEqualTo(rows);
+    }
+
+    @Test
+    void returnsTheExistingSlideWhenTheSameBytesComeAgain() {
+        byte[] png = uniquePng();
+        Answer first = uploadMultipart("a.png", png, Map.of("mpp", "0.5"));
+        assertThat(first.status()).isEqualTo(202);
+        UUID id = UUID.fromString(first.json().path("slide").path("id").asString());
+        List<Path> blobs = filesUnder("blobs");
+
+        Answer second = uploadMultipart("b.png", png, Map.of("mpp", "0.5"));
+
+        assertThat(second.status()).isEqualTo(200);
+        assertThat(second.json().path("slide").path("id").asString()).isEqualTo(id.toString());
+        assertThat(second.json().path("job").path("id").asString())
+                .isEqualTo(first.json().path("job").path("id").asString());
+        assertThat(jobs.jobsForSlide(id)).isEqualTo(1);
+        assertThat(filesUnder("blobs")).isEqualTo(blobs);
+        assertThat(filesUnder("tmp")).isEmpty();
+    }
+
+    @Test
+    void reanalyseQueuesANewJobForTheSameSlide() {
+        byte[] png = uniquePng();
+        Answer first = uploadMultipart("a.png", png, Map.of("mpp", "0.5"));
+        UUID id = UUID.fromString(first.json().path("slide").path("id").asString());
+        long rows = slideRows();
+
+        Answer again = uploadRaw("filename=a.png&reanalyse=true", png);
+
+        assertThat(again.status()).isEqualTo(202);
+        assertThat(again.json().path("slide").path("id").asString()).isEqualTo(id.toString());
+        assertThat(again.json().path("job").path("id").asString())
+                .isNotEqualTo(first.json().path("job").path("id").asString());
+        assertThat(jobs.jobsForSlide(id)).isEqualTo(2);
+        assertThat(jobs.submitted()).last().extracting(AnalysisRequest::mppOverride)
+                .as("the mpp given with the first upload still applies").isEqualTo(0.5);
+        assertThat(slideRows()).isEqualTo(rows);
+    }
+
+    @Test
+    void acceptsRawOctetStreamUploadAndSanitisesItsName() {
+        Answer answer = uploadRaw("filename=..%2F..%2Fetc%2Fmy%20slide%C3%A9.png&mpp=0.25&externalId=LIMS-9",
+                uniquePng());
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(202);
+        JsonNode slide = answer.json().path("slide");
+        assertThat(slide.path("filename").asString()).isEqualTo("my_slidee.png");
+        assertThat(slide.path("externalId").asString()).isEqualTo("LIMS-9");
+        assertThat(slide.path("mppY").asDouble()).isEqualTo(0.25);
+        assertThat(dataDirectory().resolve("blobs/slides/" + slide.path("sha256").asString() + "/my_slidee.png"))
+                .exists();
+    }
+
+    @Test
+    void rawUploadWithoutFilenameIsRefused() {
+        Answer answer = uploadRaw("mpp=0.5", uniquePng());
+
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.code()).isEqualTo("VALIDATION_FAILED");
+    }
+
+    @Test
+    void answersQueueFullWithRetryAfterAndKeepsNothing() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        jobs.queueFull(true);
+        try {
+            Answer answer = uploadMultipart("busy.png", uniquePng(), Map.of("mpp", "0.5"));
+
+            assertThat(answer.status()).isEqualTo(429);
+            assertThat(answer.code()).isEqualTo("QUEUE_FULL");
+            assertThat(answer.headers().firstValue("Retry-After")).hasValue("42");
+        } finally {
+            jobs.queueFull(false);
+        }
+        assertThat(slideRows()).isEqualTo(rows);
+        assertThat(filesUnder("blobs")).isEqualTo(blobs);
+        assertThat(filesUnder("tmp")).isEmpty();
+    }
+
+    @Test
+    void listsSlidesNewestFirstInPages() {
+        Answer older = uploadMultipart("older.png", uniquePng(), Map.of("mpp", "0.5"));
+        Answer newer = uploadMultipart("newer.png", uniquePng(), Map.of("mpp", "0.5"));
+        assertThat(older.status()).isEqualTo(202);
+        assertThat(newer.status()).isEqualTo(202);
+
+        Answer page = get("/api/v1/slides?page=0&size=1", CLIENT_KEY);
+
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.json().path("items")).hasSize(1);
+        assertThat(page.json().path("items").get(0).path("id").asString())
+                .isEqualTo(newer.json().path("slide").path("id").asString());
+        assertThat(page.json().path("totalItems").asLong()).isEqualTo(slideRows());
+        assertThat(page.json().path("totalPages").asLong()).isEqualTo(slideRows());
+        assertThat(get("/api/v1/slides?size=0", CLIENT_KEY).code()).isEqualTo("VALIDATION_FAILED");
+    }
+
+    @Test
+    void answersBadIdsAndUnknownSlidesWithProblems() {
+        Answer unknown = get("/api/v1/slides/" + UUID.randomUUID(), CLIENT_KEY);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.code()).isEqualTo("NOT_FOUND");
+
+        Answer malformed = get("/api/v1/slides/not-a-uuid", CLIENT_KEY);
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.contentType()).startsWith("application/problem+json");
+        assertThat(malformed.code()).isEqualTo("VALIDATION_FAILED");
+    }
+
+    private void assertNothingKept(long rows, List<Path> blobs, int submitted) {
+        assertThat(slideRows()).isEqualTo(rows);
+        assertThat(filesUnder("blobs")).isEqualTo(blobs);
+        assertThat(filesUnder("tmp")).isEmpty();
+        assertThat(jobs.submitted()).hasSize(submitted);
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}
