@@ -26,6 +26,8 @@ public final class RegionEncoder implements AutoCloseable {
     public static final int PATCH = 256;
     private static final int CHANNELS = 3;
     private static final int PATCH_FLOATS = CHANNELS * PATCH * PATCH;
+    /** Largest ViT-256 forward pass on the CPU; see {@link #vit256Cls}. */
+    static final int CPU_MICRO_BATCH = 16;
 
     private final NDManager manager;
     private final Device device;
@@ -216,15 +218,43 @@ public final class RegionEncoder implements AutoCloseable {
                 }
             }
             try (NDArray images = call.create(bytes, new Shape(n, CHANNELS, PATCH, PATCH), DataType.FLOAT32)) {
-                NDList out = vit256.forwardImages(images, false);
-                try {
-                    return out.get(0).toFloatArray();
-                } finally {
-                    out.get(0).close();
-                }
+                return vit256Cls(images);
             }
         } finally {
             buffers.give(bytes);
+        }
+    }
+
+    /**
+     * ViT-256 CLS tokens {@code [B * dim]} of a batch of patches {@code [B, 3, 256, 256]}. On the CPU the batch runs
+     * in micro-batches of at most {@value #CPU_MICRO_BATCH}: beyond that the largest intermediates (MLP hidden and
+     * attention scores, ~1.6 MB per patch each) exceed glibc's 32 MiB mmap threshold, so every such array is a
+     * fresh mapping whose pages the kernel must fault in and zero, which made element-wise operations five times
+     * slower per element in measurements (docs/performance.md). A GPU takes the whole batch at once.
+     */
+    float[] vit256Cls(NDArray images) {
+        int n = (int) images.getShape().get(0);
+        int micro = device.isGpu() ? n : Math.min(n, CPU_MICRO_BATCH);
+        if (micro == n) {
+            return forwardCls(images);
+        }
+        float[] out = new float[n * vit256.dim()];
+        for (int start = 0; start < n; start += micro) {
+            int end = Math.min(n, start + micro);
+            try (NDArray part = images.get(start + ":" + end)) {
+                float[] cls = forwardCls(part);
+                System.arraycopy(cls, 0, out, start * vit256.dim(), cls.length);
+            }
+        }
+        return out;
+    }
+
+    private float[] forwardCls(NDArray images) {
+        NDList out = vit256.forwardImages(images, false);
+        try {
+            return out.get(0).toFloatArray();
+        } finally {
+            out.get(0).close();
         }
     }
 

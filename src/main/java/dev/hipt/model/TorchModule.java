@@ -115,7 +115,7 @@ public abstract class TorchModule extends AbstractBlock {
     }
 
     /** The manager the weights live in (set by {@link #load}). */
-    protected final NDManager weightsManager() {
+    final NDManager weightsManager() {
         NDManager m = weightsManager;
         if (m == null) {
             throw new IllegalStateException(getClass().getSimpleName() + " has no weights: call load() first");

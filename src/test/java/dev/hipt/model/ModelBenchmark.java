@@ -1,0 +1,210 @@
+package dev.hipt.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * ViT-256 throughput against the same engine's GEMM rate (a benchmark, not a test). Official size: 12 blocks,
+ * random weights, through the encoder's own batch path.
+ *
+ * <pre>
+ * ./mvnw -q -o test-compile org.codehaus.mojo:exec-maven-plugin:3.6.4:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=dev.hipt.model.ModelBenchmark
+ * </pre>
+ *
+ * Options (system properties): {@code hipt.bench.batch} (ViT-256 batch, default 64), {@code hipt.bench.rounds}
+ * (timed batches, default 4), {@code hipt.bench.regions} (timed 4096 regions through the full encoder, default 0),
+ * {@code hipt.bench.device} (auto|cpu|gpu), {@code hipt.bench.profile} (true: time each operation of one block)
+ * and DJL's {@code ai.djl.pytorch.num_threads}.
+ *
+ * <p>Each round times one ViT-256 batch between two GEMM measurements, so that on a shared machine the two rates
+ * of an efficiency figure come from the same few seconds; the median and the best round are reported.
+ */
+public final class ModelBenchmark {
+
+    /** FLOPs of one 256 x 256 patch through ViT-256 (HIPT-SPEC.md, "Cost"). */
+    static final double PATCH_FLOP = 12.3e9;
+    private static final int GEMM_N = 2048;
+
+    private ModelBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int batch = Integer.getInteger("hipt.bench.batch", ModelOptions.DEFAULT_BATCH);
+        int rounds = Integer.getInteger("hipt.bench.rounds", 4);
+        int regions = Integer.getInteger("hipt.bench.regions", 0);
+        ModelOptions options = new ModelOptions(ModelOptions.parseDevice(System.getProperty("hipt.bench.device")),
+                batch);
+        System.out.printf("machine: %s, %d logical CPUs; load average at start: %s%n", cpuModel(),
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+        try (RegionEncoder encoder = RegionEncoder.random(7, options);
+             NDManager m = encoder.vit256().weightsManager().newSubManager()) {
+            System.out.printf("engine: DJL PyTorch %s on %s, intra-op threads %d, inter-op threads %d, "
+                            + "OMP_WAIT_POLICY=%s%n", Engine.getEngine("PyTorch").getVersion(), encoder.device(),
+                    JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(), System.getenv("OMP_WAIT_POLICY"));
+            for (int n : new int[] {1024, 2048, 3072}) {
+                System.out.printf("GEMM %dx%d float32: %.1f GFLOP/s (best of 5)%n", n, n, gemm(m, n, 5) / 1e9);
+            }
+            NDArray images = randomImages(m, batch);
+            encoder.vit256Cls(images);
+            double[] efficiency = new double[rounds];
+            double[] rate = new double[rounds];
+            double seconds = 0;
+            for (int r = 0; r < rounds; r++) {
+                double before = gemm(m, GEMM_N, 3);
+                long t0 = System.nanoTime();
+                encoder.vit256Cls(images);
+                double s = (System.nanoTime() - t0) / 1e9;
+                double after = gemm(m, GEMM_N, 3);
+                seconds += s;
+                rate[r] = batch / s;
+                double g = Math.max(before, after);
+                efficiency[r] = rate[r] * PATCH_FLOP / g;
+                System.out.printf("round %d: %d patches in %.2f s = %.2f patches/s; GEMM %.1f GFLOP/s; "
+                        + "efficiency %.2f%n", r + 1, batch, s, rate[r], g / 1e9, efficiency[r]);
+            }
+            double mean = batch * rounds / seconds;
+            System.out.printf("ViT-256 (12 blocks, batch %d): %.2f patches/s = %.1f s per 4096 region (256 patches)%n",
+                    batch, mean, 256 / mean);
+            System.out.printf("efficiency = patches/s x 12.3e9 / GEMM FLOP/s: median %.2f, best %.2f over %d rounds%n",
+                    median(efficiency), Arrays.stream(efficiency).max().orElseThrow(), rounds);
+            if (regions > 0) {
+                regionSeconds(encoder, regions);
+            }
+            if (Boolean.getBoolean("hipt.bench.profile")) {
+                blockProfile(m, RegionEncoder.CPU_MICRO_BATCH);
+            }
+        }
+        System.out.printf("load average at end: %s%n", loadAverage());
+    }
+
+    /** Best rate of {@code reps} square float32 matmuls of side {@code n}. */
+    static double gemm(NDManager m, int n, int reps) {
+        try (NDArray a = m.randomUniform(-1, 1, new Shape(n, n)); NDArray b = m.randomUniform(-1, 1, new Shape(n, n))) {
+            double best = 0;
+            for (int rep = 0; rep < reps; rep++) {
+                long t0 = System.nanoTime();
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0);
+                }
+                best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9));
+            }
+            return best;
+        }
+    }
+
+    private static NDArray randomImages(NDManager m, int batch) {
+        Random random = new Random(1);
+        float[] images = new float[batch * 3 * 256 * 256];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextFloat() * 2 - 1;
+        }
+        return m.create(images, new Shape(batch, 3, 256, 256));
+    }
+
+    /** Whole path: 4096 x 4096 region (preprocessed), ViT-256 over its 256 patches, then ViT-4K with attention. */
+    static void regionSeconds(RegionEncoder encoder, int regions) {
+        Random random = new Random(2);
+        byte[] rgb = new byte[4096 * 4096 * 3];
+        random.nextBytes(rgb);
+        long p0 = System.nanoTime();
+        float[] chw = RegionEncoder.preprocess(rgb, 4096, 4096);
+        double preprocess = (System.nanoTime() - p0) / 1e9;
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < regions; i++) {
+            long t0 = System.nanoTime();
+            encoder.encodePreprocessed(List.of(chw), 4096, true);
+            times.add((System.nanoTime() - t0) / 1e9);
+        }
+        System.out.printf("full encoder: %s s per 4096 region (ViT-256 + ViT-4K + attention); preprocess %.2f s%n",
+                times.stream().map(t -> String.format("%.1f", t)).toList(), preprocess);
+    }
+
+    /** Each operation of one ViT-256 block at the CPU micro-batch, best of 5, to show where the time goes. */
+    static void blockProfile(NDManager m, int b) {
+        int n = 257;
+        int c = 384;
+        NDArray x = m.randomUniform(-1, 1, new Shape(b, n, c));
+        NDArray wqkv = m.randomUniform(-0.05f, 0.05f, new Shape(3 * c, c));
+        NDArray bqkv = m.zeros(new Shape(3 * c));
+        NDArray w1 = m.randomUniform(-0.05f, 0.05f, new Shape(4 * c, c));
+        NDArray b1 = m.zeros(new Shape(4 * c));
+        NDArray w2 = m.randomUniform(-0.05f, 0.05f, new Shape(c, 4 * c));
+        NDArray wp = m.randomUniform(-0.05f, 0.05f, new Shape(c, c));
+        NDArray bc = m.zeros(new Shape(c));
+        NDArray ones = m.ones(new Shape(c));
+        NDArray qkv = Ops.linear(x, wqkv, bqkv).reshape(b, n, 3, 6, 64).transpose(2, 0, 3, 1, 4);
+        NDArray q = qkv.get(0).mul(0.125f);
+        NDArray k = qkv.get(1);
+        NDArray v = qkv.get(2);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        NDArray attn = scores.softmax(-1);
+        NDArray merged = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, c);
+        NDArray hidden = Ops.linear(x, w1, b1);
+        double attnFlop = 2.0 * b * 6 * n * n * 64;
+        System.out.printf("one block, %d patches (%.2f GFLOP):%n", b, b * 1.01);
+        double total = 0;
+        total += op("2 x LayerNorm", 0, 2, () -> x.getNDArrayInternal().layerNorm(x, new Shape(c), ones, bc, 1e-6f)
+                .singletonOrThrow());
+        total += op("qkv Linear", 2.0 * b * n * c * 3 * c, 1, () -> Ops.linear(x, wqkv, bqkv));
+        total += op("q * scale", 0, 1, () -> qkv.get(0).mul(0.125f));
+        total += op("q @ k^T", attnFlop, 1, () -> q.matMul(k.transpose(0, 1, 3, 2)));
+        total += op("softmax", 0, 1, () -> scores.softmax(-1));
+        total += op("attn @ v", attnFlop, 1, () -> attn.matMul(v));
+        total += op("merge heads", 0, 1, () -> attn.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, c));
+        total += op("proj Linear", 2.0 * b * n * c * c, 1, () -> Ops.linear(merged, wp, bc));
+        total += op("fc1 Linear", 2.0 * b * n * c * 4 * c, 1, () -> Ops.linear(x, w1, b1));
+        total += op("GELU (erf)", 0, 1, () -> Ops.gelu(hidden));
+        total += op("fc2 Linear", 2.0 * b * n * c * 4 * c, 1, () -> Ops.linear(hidden, w2, bc));
+        total += op("2 x residual add", 0, 2, () -> x.add(merged));
+        System.out.printf("  block total %.1f ms = %.1f GFLOP/s%n", total * 1e3, b * 1.01e9 / total / 1e9);
+    }
+
+    private static double op(String name, double flop, int times, java.util.function.Supplier<NDArray> f) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            long t0 = System.nanoTime();
+            try (NDArray r = f.get()) {
+                r.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getShape();
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        best *= times;
+        System.out.printf("  %-18s %7.1f ms %s%n", name, best * 1e3,
+                flop > 0 ? String.format("(%.0f GFLOP/s)", flop * times / best / 1e9) : "");
+        return best;
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    static String cpuModel() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+            if (line.startsWith("model name")) {
+                return line.substring(line.indexOf(':') + 1).trim();
+            }
+        }
+        return System.getProperty("os.arch");
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
