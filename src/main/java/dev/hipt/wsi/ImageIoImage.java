@@ -21,6 +21,7 @@ import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,7 +134,7 @@ final class ImageIoImage implements WholeSlideImage, BackgroundFill {
         }
         byte[] rgb = RegionBuffers.allocate(width, height);
         if (white) {
-            java.util.Arrays.fill(rgb, (byte) 0xff);
+            Arrays.fill(rgb, (byte) 0xff);
         }
         // output columns/rows whose source pixel x + i * step lies inside the image
         long firstCol = Math.max(0, ceilDiv(-x, step));

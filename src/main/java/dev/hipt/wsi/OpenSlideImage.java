@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -29,6 +30,9 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
 
     private static final Cleaner CLEANER = Cleaner.create();
 
+    /** Native handles open right now in this JVM (opened and not yet released by close or the Cleaner). */
+    private static final AtomicInteger OPEN_HANDLES = new AtomicInteger();
+
     private final OpenSlideLibrary lib;
     private final Pointer osr;
     private final NativeHandle handle;
@@ -45,7 +49,13 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
         this.metadata = metadata;
         this.fileText = fileText;
         this.handle = new NativeHandle(lib, osr);
+        OPEN_HANDLES.incrementAndGet();
         this.cleanable = CLEANER.register(this, handle);
+    }
+
+    /** How many native OpenSlide handles are open in this JVM; for leak checks. */
+    static int openHandles() {
+        return OPEN_HANDLES.get();
     }
 
     /** The vendor OpenSlide recognises in the file, or {@code null}; needs the library. */
@@ -207,6 +217,11 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
         return text.length() > 300 ? text.substring(0, 300) + "..." : text;
     }
 
+    /** Whether the native handle has been released. */
+    boolean released() {
+        return handle.released();
+    }
+
     @Override
     public void close() {
         lock.writeLock().lock();
@@ -235,11 +250,16 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
             this.osr = osr;
         }
 
+        synchronized boolean released() {
+            return osr == null;
+        }
+
         @Override
         public synchronized void run() {
             if (osr != null) {
                 lib.openslide_close(osr);
                 osr = null;
+                OPEN_HANDLES.decrementAndGet();
             }
         }
     }

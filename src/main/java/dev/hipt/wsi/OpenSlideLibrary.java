@@ -63,7 +63,7 @@ interface OpenSlideLibrary extends Library {
         private Holder() {
         }
 
-        private record Loaded(OpenSlideLibrary library, String failure) {
+        record Loaded(OpenSlideLibrary library, String failure) {
         }
 
         private static Loaded load() {
@@ -73,6 +73,11 @@ interface OpenSlideLibrary extends Library {
                 candidates.add(configured);
             }
             candidates.addAll(List.of("libopenslide.so.0", "libopenslide.so.1", "openslide"));
+            return load(candidates);
+        }
+
+        /** Tries each library name in turn; the failure text names the package to install. */
+        static Loaded load(List<String> candidates) {
             Map<String, Object> options = Map.of(Library.OPTION_STRING_ENCODING, "UTF-8");
             List<String> failures = new ArrayList<>();
             for (String name : candidates) {

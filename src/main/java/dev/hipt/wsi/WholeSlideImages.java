@@ -31,6 +31,11 @@ public final class WholeSlideImages {
      * @throws IllegalArgumentException when {@code file} is not a readable regular file
      */
     public static WholeSlideImage open(Path file) {
+        return open(file, OpenSlideLibrary.isAvailable());
+    }
+
+    /** {@link #open(Path)} as if OpenSlide were (not) installed. */
+    static WholeSlideImage open(Path file, boolean openSlide) {
         Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new IllegalArgumentException("not a readable file: " + file.getFileName());
@@ -43,7 +48,6 @@ public final class WholeSlideImages {
         if (magic == Magic.PNG || magic == Magic.JPEG) {
             return ImageIoImage.open(file, magic.format);
         }
-        boolean openSlide = OpenSlideLibrary.isAvailable();
         if (openSlide && OpenSlideImage.detectVendor(file) != null) {
             return OpenSlideImage.open(file);
         }
