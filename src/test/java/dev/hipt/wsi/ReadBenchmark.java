@@ -102,7 +102,8 @@ public final class ReadBenchmark {
 
         String cpu() {
             return String.format(Locale.ROOT, "CPU per region: read %.2f s + normalise %.2f s -> %.2f regions/s per "
-                    + "busy core", readCpu / regions, normaliseCpu / regions, regions / (readCpu + normaliseCpu));
+                    + "busy core; %.2f cores busy on average", readCpu / regions, normaliseCpu / regions,
+                    regions / (readCpu + normaliseCpu), (readCpu + normaliseCpu) / seconds);
         }
     }
 
