@@ -101,6 +101,10 @@ class AnalysisWorker {
         } catch (ModelNotConfiguredException e) {
             log.warn("Analysis job {} failed: {}", jobId, e.getMessage());
             finish(jobId, attempt, JobStatus.FAILED, ModelNotConfiguredException.CODE, e.getMessage());
+        } catch (CheckpointModelProvider.ModelLoadException e) {
+            // A checkpoint that cannot be loaded will not load on a retry either: fail once, with the reason.
+            log.warn("Analysis job {} failed: {}", jobId, e.getMessage());
+            finish(jobId, attempt, JobStatus.FAILED, CheckpointModelProvider.ModelLoadException.CODE, e.getMessage());
         } catch (Exception e) {
             if (interrupted(e)) {
                 log.warn("Analysis job {} attempt {} interrupted: left for another worker", jobId, attempt);

@@ -83,6 +83,7 @@ abstract class AnalysisJobScenarios {
     void cleanUp() {
         inference.openAllGates();
         models.configured(true);
+        models.loadFailure(null);
         submitted.forEach(jobs::cancel);
         await().atMost(WAIT).until(() -> submitted.stream().allMatch(id -> job(id).status().isFinal()));
     }
@@ -254,6 +255,17 @@ abstract class AnalysisJobScenarios {
         assertThat(failed.error().detail()).contains("hipt.model.vit256-checkpoint");
         assertThat(attempts(failed.id())).isEqualTo(1);
         assertThat(executions(failed.id())).isZero();
+    }
+
+    @Test
+    void unloadableCheckpointFailsTheJobOnceWithoutRetry() {
+        models.loadFailure("hipt.model.vit256-checkpoint /weights/vit256.pth: truncated or corrupt checkpoint");
+        JobView failed = awaitFinal(submit(slides.add(2)).id());
+
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error().code()).isEqualTo("MODEL_LOAD_FAILED");
+        assertThat(failed.error().detail()).contains("truncated or corrupt checkpoint");
+        assertThat(attempts(failed.id())).isEqualTo(1);
     }
 
     @Test

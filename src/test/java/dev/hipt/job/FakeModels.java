@@ -13,15 +13,24 @@ final class FakeModels implements ModelProvider {
             + "hipt.model.vit4k-checkpoint, or hipt.model.demo-random-weights=true";
 
     private volatile boolean configured = true;
+    private volatile String loadFailure;
 
     void configured(boolean configured) {
         this.configured = configured;
+    }
+
+    /** Makes {@link #models()} fail as an unloadable checkpoint does; {@code null} restores the models. */
+    void loadFailure(String reason) {
+        this.loadFailure = reason;
     }
 
     @Override
     public LoadedModels models() {
         if (!configured) {
             throw new ModelNotConfiguredException(HOW_TO_CONFIGURE);
+        }
+        if (loadFailure != null) {
+            throw new CheckpointModelProvider.ModelLoadException(loadFailure, null);
         }
         return new LoadedModels(null, Optional.empty(), List.of(), Optional.empty(),
                 new Provenance(MODEL_VERSION, false, Map.of("vit256", "00", "vit4k", "11")));
