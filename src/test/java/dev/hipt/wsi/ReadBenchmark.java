@@ -24,9 +24,12 @@ import java.util.concurrent.atomic.DoubleAdder;
  *
  * <pre>
  * /work/shared/tools/make-test-slide.sh /tmp/big.tiff 100000 80000
- * ./mvnw -q test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
- *   -Dexec.args="-Xmx1g -classpath %classpath dev.hipt.wsi.ReadBenchmark /tmp/big.tiff"
+ * ./mvnw -q test-compile org.codehaus.mojo:exec-maven-plugin:3.6.4:exec -Dexec.executable=java \
+ *   -Dexec.classpathScope=test -Dexec.args="-Xmx1g -classpath %classpath dev.hipt.wsi.ReadBenchmark /tmp/big.tiff"
  * </pre>
+ *
+ * (The plugin is named in full: the Spring Boot parent does not manage its version.) Figures and the machine they
+ * came from are in {@code docs/performance.md}, "Whole-slide reading".
  *
  * Arguments: {@code SLIDE [THREADS (default: cores)] [MAX_REGIONS (default: all)] [MPP override]}.
  */
