@@ -13,16 +13,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 
 /** The upload flow as a LIMS sees it; run on H2 and on PostgreSQL by the concrete subclasses. */
+@ExtendWith(OutputCaptureExtension.class)
 abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
 
     private static final Path SLIDES = Path.of(System.getProperty("hipt.shared.dir", "../shared"), "fixtures",
             "slides");
 
     @Test
-    void registersRealSvsQueuesItsAnalysisAndDeletesItWithItsBlob() throws Exception {
+    void registersRealSvsQueuesItsAnalysisAndDeletesItWithItsBlob(CapturedOutput log) throws Exception {
         Path svs = SLIDES.resolve("small_HE.svs");
         assumeTrue(Files.isRegularFile(svs), svs + " absent: skipping the real-slide upload");
         byte[] bytes = Files.readAllBytes(svs);
@@ -67,6 +71,9 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         assertThat(gone.contentType()).startsWith("application/problem+json");
         assertThat(gone.code()).isEqualTo("NOT_FOUND");
         assertThat(delete("/api/v1/slides/" + id).status()).isEqualTo(404);
+        assertThat(log.getAll()).as("neither PHI fields nor the file name reach the log")
+                .contains("Registered slide " + id)
+                .doesNotContain("CMU-1").doesNotContain("small_HE").doesNotContain("ACC-0001");
     }
 
     @Test
