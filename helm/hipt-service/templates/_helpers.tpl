@@ -15,21 +15,21 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 - {name: HIPT_STORAGE_S3_ENDPOINT, value: {{ .Values.storage.s3.endpoint | quote }}}
 - {name: HIPT_STORAGE_S3_BUCKET, value: {{ .Values.storage.s3.bucket | quote }}}
 - {name: HIPT_STORAGE_S3_REGION, value: {{ .Values.storage.s3.region | quote }}}
-- {name: HIPT_STORAGE_S3_PATH_STYLE, value: {{ .Values.storage.s3.pathStyle | quote }}}
-- name: HIPT_STORAGE_S3_ACCESS_KEY
+- {name: HIPT_STORAGE_S3_PATHSTYLE, value: {{ .Values.storage.s3.pathStyle | quote }}}
+- name: HIPT_STORAGE_S3_ACCESSKEY
   valueFrom: {secretKeyRef: {name: {{ .Values.storage.s3.existingSecret }}, key: access-key}}
-- name: HIPT_STORAGE_S3_SECRET_KEY
+- name: HIPT_STORAGE_S3_SECRETKEY
   valueFrom: {secretKeyRef: {name: {{ .Values.storage.s3.existingSecret }}, key: secret-key}}
-- {name: HIPT_MODEL_VIT256_CHECKPOINT, value: {{ .Values.model.vit256Checkpoint | quote }}}
-- {name: HIPT_MODEL_VIT4K_CHECKPOINT, value: {{ .Values.model.vit4kCheckpoint | quote }}}
-- {name: HIPT_MODEL_SUBTYPE_CHECKPOINT, value: {{ .Values.model.subtypeCheckpoint | quote }}}
-- {name: HIPT_MODEL_SUBTYPE_CLASSES, value: {{ .Values.model.subtypeClasses | quote }}}
-- {name: HIPT_MODEL_SURVIVAL_CHECKPOINT, value: {{ .Values.model.survivalCheckpoint | quote }}}
+- {name: HIPT_MODEL_VIT256CHECKPOINT, value: {{ .Values.model.vit256Checkpoint | quote }}}
+- {name: HIPT_MODEL_VIT4KCHECKPOINT, value: {{ .Values.model.vit4kCheckpoint | quote }}}
+- {name: HIPT_MODEL_SUBTYPECHECKPOINT, value: {{ .Values.model.subtypeCheckpoint | quote }}}
+- {name: HIPT_MODEL_SUBTYPECLASSES, value: {{ .Values.model.subtypeClasses | quote }}}
+- {name: HIPT_MODEL_SURVIVALCHECKPOINT, value: {{ .Values.model.survivalCheckpoint | quote }}}
 - {name: HIPT_MODEL_DEVICE, value: {{ .Values.model.device | quote }}}
 {{- range $i, $k := .Values.apiKeys }}
-- {name: HIPT_SECURITY_API_KEYS_{{ $i }}_NAME, value: {{ $k.name | quote }}}
-- {name: HIPT_SECURITY_API_KEYS_{{ $i }}_ROLE, value: {{ $k.role | quote }}}
-- {name: HIPT_SECURITY_API_KEYS_{{ $i }}_KEY_SHA256, value: {{ $k.keySha256 | quote }}}
+- {name: HIPT_SECURITY_APIKEYS_{{ $i }}_NAME, value: {{ $k.name | quote }}}
+- {name: HIPT_SECURITY_APIKEYS_{{ $i }}_ROLE, value: {{ $k.role | quote }}}
+- {name: HIPT_SECURITY_APIKEYS_{{ $i }}_KEYSHA256, value: {{ $k.keySha256 | quote }}}
 {{- end }}
 {{- end -}}
 {{- define "hipt.probes" -}}
