@@ -181,6 +181,27 @@ class S3BlobStoreIntegrationTests {
     }
 
     @Test
+    void uploadsFilesLargerThanOnePartInParts() throws IOException, NoSuchAlgorithmException {
+        long partSize = 5L * 1024 * 1024;
+        S3BlobStore multipart = S3BlobStore.create(new StorageProperties.S3(endpoint, BUCKET, "us-east-1", "test",
+                "test", true, storePrefix), cache.resolve("multipart-cache"), partSize);
+        byte[] content = new byte[(int) (2 * partSize) + 12_345];
+        new Random(7).nextBytes(content);
+
+        multipart.putFile("slides/mp/slide.svs", Files.write(cache.resolve("mp-upload.part"), content));
+        assertThat(multipart.put("slides/mp/streamed.svs", new ByteArrayInputStream(content)))
+                .isEqualTo(content.length);
+
+        for (String key : List.of("slides/mp/slide.svs", "slides/mp/streamed.svs")) {
+            // A multipart object's ETag is the MD5 of its parts' MD5s followed by "-<number of parts>".
+            assertThat(s3.headObject(b -> b.bucket(BUCKET).key(storePrefix + "/" + key)).eTag()).endsWith("-3\"");
+            assertThat(multipart.size(key)).contains((long) content.length);
+            assertThat(sha256(Files.readAllBytes(multipart.localPath(key)))).isEqualTo(sha256(content));
+        }
+        assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(storePrefix + "/")).uploads()).isEmpty();
+    }
+
+    @Test
     void replacingOrDeletingAnObjectInvalidatesItsLocalCopy() throws IOException {
         store.put("slides/r/a.svs", bytes("first"));
         Path local = store.localPath("slides/r/a.svs");
