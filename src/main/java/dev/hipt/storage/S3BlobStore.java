@@ -3,11 +3,14 @@ package dev.hipt.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,6 +29,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -34,22 +38,35 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Blobs in an S3-compatible bucket (AWS S3, MinIO, ...), with the AWS SDK v2. Objects are written whole (a stream
- * of unknown length is spooled to a local file first, so S3 gets its length), and {@link #localPath} keeps
- * downloaded copies under a local cache directory for readers that need a file. SDK failures surface as
- * {@link IOException}s.
+ * Blobs in an S3-compatible bucket (AWS S3, MinIO, ...), with the AWS SDK v2. A stream of unknown length is spooled
+ * to a local file first, so S3 gets its length; files up to 64 MiB go up in one PUT, larger ones (slides of many
+ * GB: one PUT takes at most 5 GiB) as a multipart upload of 64 MiB parts, aborted when a part fails.
+ * {@link #localPath} keeps downloaded copies under a local cache directory for readers that need a file. SDK
+ * failures surface as {@link IOException}s.
  */
 public class S3BlobStore implements BlobStore {
+
+    /** Part size of multipart uploads, and the largest file sent in one PUT (64 MiB parts: up to 640 GB). */
+    static final long DEFAULT_PART_SIZE = 64L * 1024 * 1024;
 
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
     private final Path cacheDir;
+    private final long partSize;
 
     public S3BlobStore(S3Client s3, String bucket, String prefix, Path cacheDir) throws IOException {
+        this(s3, bucket, prefix, cacheDir, DEFAULT_PART_SIZE);
+    }
+
+    S3BlobStore(S3Client s3, String bucket, String prefix, Path cacheDir, long partSize) throws IOException {
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalStateException("hipt.storage.s3.bucket must be set when hipt.storage.type=s3");
         }
+        if (partSize < 5L * 1024 * 1024) {
+            throw new IllegalArgumentException("S3 multipart parts are at least 5 MiB");
+        }
+        this.partSize = partSize;
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix == null || prefix.isEmpty() ? "" : BlobKeys.checkPrefix(
@@ -59,6 +76,10 @@ public class S3BlobStore implements BlobStore {
 
     /** A store for {@code hipt.storage.s3.*}. */
     public static S3BlobStore create(StorageProperties.S3 config, Path cacheDir) throws IOException {
+        return create(config, cacheDir, DEFAULT_PART_SIZE);
+    }
+
+    static S3BlobStore create(StorageProperties.S3 config, Path cacheDir, long partSize) throws IOException {
         AwsCredentialsProvider credentials = config.accessKey() == null || config.accessKey().isBlank()
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
@@ -73,7 +94,7 @@ public class S3BlobStore implements BlobStore {
         if (config.endpoint() != null && !config.endpoint().toString().isBlank()) {
             builder.endpointOverride(config.endpoint());
         }
-        return new S3BlobStore(builder.build(), config.bucket(), config.prefix(), cacheDir);
+        return new S3BlobStore(builder.build(), config.bucket(), config.prefix(), cacheDir, partSize);
     }
 
     @Override
@@ -82,7 +103,7 @@ public class S3BlobStore implements BlobStore {
         Path spool = Files.createTempFile(cacheDir, "put-", ".part");
         try {
             long size = Files.copy(content, spool, StandardCopyOption.REPLACE_EXISTING);
-            call(() -> s3.putObject(b -> b.bucket(bucket).key(objectKey), RequestBody.fromFile(spool)));
+            upload(objectKey, spool);
             Files.deleteIfExists(cachePath(key));
             return size;
         } finally {
@@ -93,9 +114,45 @@ public class S3BlobStore implements BlobStore {
     @Override
     public void putFile(String key, Path file) throws IOException {
         String objectKey = objectKey(key);
-        call(() -> s3.putObject(b -> b.bucket(bucket).key(objectKey), RequestBody.fromFile(file)));
+        upload(objectKey, file);
         Files.deleteIfExists(cachePath(key));
         Files.deleteIfExists(file);
+    }
+
+    private void upload(String objectKey, Path file) throws IOException {
+        long size = Files.size(file);
+        if (size <= partSize) {
+            call(() -> s3.putObject(b -> b.bucket(bucket).key(objectKey), RequestBody.fromFile(file)));
+            return;
+        }
+        String uploadId;
+        try {
+            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId();
+        } catch (SdkException e) {
+            throw new IOException("S3 multipart upload of " + objectKey + " failed to start: " + e.getMessage(), e);
+        }
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            for (long offset = 0; offset < size; offset += partSize) {
+                int number = parts.size() + 1;
+                long length = Math.min(partSize, size - offset);
+                long start = offset;
+                RequestBody body = RequestBody.fromContentProvider(() -> new FileRange(file, start, length), length,
+                        "application/octet-stream");
+                String etag = s3.uploadPart(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId)
+                        .partNumber(number).contentLength(length), body).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            }
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(parts)));
+        } catch (SdkException | UncheckedIOException e) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId));
+            } catch (SdkException abortFailure) {
+                e.addSuppressed(abortFailure);
+            }
+            throw new IOException("S3 multipart upload of " + objectKey + " failed: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -230,6 +287,52 @@ public class S3BlobStore implements BlobStore {
             throw new IllegalArgumentException("Blob key leaves the cache: " + key);
         }
         return path;
+    }
+
+    /** Bytes {@code [start, start + length)} of a file, opened anew for every attempt the SDK makes. */
+    private static final class FileRange extends InputStream {
+
+        private final FileChannel channel;
+        private long position;
+        private final long end;
+
+        FileRange(Path file, long start, long length) {
+            try {
+                this.channel = FileChannel.open(file, StandardOpenOption.READ);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            this.position = start;
+            this.end = start + length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (length == 0) {
+                return 0;
+            }
+            int wanted = (int) Math.min(length, end - position);
+            if (wanted <= 0) {
+                return -1;
+            }
+            int read = channel.read(ByteBuffer.wrap(buffer, offset, wanted), position);
+            if (read < 0) {
+                return -1;
+            }
+            position += read;
+            return read;
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
     }
 
     private static void call(Runnable request) throws IOException {
