@@ -161,13 +161,18 @@ final class TorchZipReader implements AutoCloseable {
             throw new CheckpointException("tensor '" + name + "' in " + file + " has " + numel
                     + " elements, more than a Java array holds");
         }
-        float[] data = new float[(int) numel];
         if (numel == 0) {
-            return new Tensor(ref.size(), data);
+            return new Tensor(ref.size(), new float[0]);
         }
         long span = 1;
         for (int d = 0; d < ref.size().length; d++) {
             span += (ref.size()[d] - 1) * ref.stride()[d];
+        }
+        if (numel > ref.storage().numel()) {
+            // an expanded (stride 0) view: real state dicts hold none, and a forged one must not make us allocate
+            throw new CheckpointException("tensor '" + name + "' in " + file + " has " + numel
+                    + " elements but its storage " + ref.storage().key() + " only " + ref.storage().numel()
+                    + "; save it with .contiguous()");
         }
         if (ref.offset() + span > ref.storage().numel()) {
             throw new CheckpointException("tensor '" + name + "' in " + file + " reaches element "
@@ -183,6 +188,7 @@ final class TorchZipReader implements AutoCloseable {
         ByteBuffer bytes = ByteBuffer.wrap(readStorage(name, ref, ref.offset() * elementSize, (int) byteLength))
                 .order(order);
         TorchDtype dtype = ref.storage().dtype();
+        float[] data = new float[(int) numel];
         if (isContiguous(ref.size(), ref.stride())) {
             for (int i = 0; i < data.length; i++) {
                 data[i] = dtype.read(bytes, i);

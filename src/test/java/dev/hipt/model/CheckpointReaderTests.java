@@ -183,6 +183,26 @@ class CheckpointReaderTests {
     }
 
     @Test
+    void aTensorReachingPastItsStorageIsRefusedBeforeAnythingIsAllocated() throws IOException {
+        byte[] expanded = new TestPickle().orderedDict().mark()
+                .str("huge").tensor("FloatStorage", "0", 1, 0, new long[] {1L << 30}, new long[] {0})
+                .setitems().stop().bytes();
+        byte[] pastEnd = new TestPickle().orderedDict().mark()
+                .str("w").tensor("FloatStorage", "0", 4, 2, new long[] {3}, new long[] {1})
+                .setitems().stop().bytes();
+        Map<String, byte[]> storage = Map.of("data/0", TestPickle.floats(1, 2, 3, 4));
+
+        assertThatThrownBy(() -> CheckpointReader.read(TestPickle.zip(tmp.resolve("e.pt"), expanded, storage)))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("'huge'")
+                .hasMessageContaining("has 1073741824 elements but its storage 0 only 1");
+        assertThatThrownBy(() -> CheckpointReader.read(TestPickle.zip(tmp.resolve("p.pt"), pastEnd, storage)))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("'w'")
+                .hasMessageContaining("reaches element 5 of storage 0, which holds 4");
+    }
+
+    @Test
     void aTruncatedZipIsReportedAsTruncated() throws IOException {
         Path whole = tmp.resolve("whole.pt");
         TorchCheckpointWriter.write(whole, new StateDict(Map.of("w", new Tensor(new long[] {256}, new float[256]))));
@@ -275,8 +295,8 @@ class CheckpointReaderTests {
         sd.get("blocks.1.mlp.fc2.weight", 384, 1536);
         sd.get("norm.bias", 384);
         // storage 44 holds the teacher's blocks.0.attn.qkv.weight (pickletools on the fixture's data.pkl)
-        assertThat(sd.get("blocks.0.attn.qkv.weight").data()).containsExactly(rawFloats(file, "vit256/data/44"));
-        assertThat(sd.get("cls_token").data()).containsExactly(rawFloats(file, "vit256/data/38"));
+        assertThat(sd.get("blocks.0.attn.qkv.weight").data()).isEqualTo(rawFloats(file, "vit256/data/44"));
+        assertThat(sd.get("cls_token").data()).isEqualTo(rawFloats(file, "vit256/data/38"));
     }
 
     @Test
@@ -303,7 +323,7 @@ class CheckpointReaderTests {
         teacher.get("pos_embed", 1, 197, 192);
         teacher.get("blocks.0.attn.qkv.weight", 576, 192);
         assertThat(student.keys()).containsExactlyElementsOf(teacher.keys());
-        assertThat(teacher.get("phi.0.weight").data()).containsExactly(rawFloats(file, "vit4k/data/40"));
+        assertThat(teacher.get("phi.0.weight").data()).isEqualTo(rawFloats(file, "vit4k/data/40"));
     }
 
     @Test
@@ -319,7 +339,7 @@ class CheckpointReaderTests {
             sd.get("global_attn_pool.attention_c.weight", 1, 192);
             assertThat(sd.get("classifier.weight").shape()[1]).isEqualTo(192);
             String archive = name.substring(0, name.indexOf('.'));
-            assertThat(sd.get("local_vit.cls_token").data()).containsExactly(rawFloats(file, archive + "/data/0"));
+            assertThat(sd.get("local_vit.cls_token").data()).isEqualTo(rawFloats(file, archive + "/data/0"));
         }
         StateDict subtype = CheckpointReader.read(CheckpointFixtures.reference("slide_subtype.pt"));
         subtype.get("classifier.weight", 3, 192);
