@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
  * ViT multi-head self-attention: {@code qkv} Linear with bias laid out {@code [q|k|v]}, each split into heads,
  * softmax over keys of {@code q k^T * head_dim^-0.5}, then {@code proj}.
  */
-public final class Attention extends TorchModule {
+final class Attention extends TorchModule {
 
     private final Linear qkv;
     private final Linear proj;

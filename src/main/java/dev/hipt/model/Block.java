@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
 /** A pre-norm transformer block: {@code x = x + attn(norm1(x)); x = x + mlp(norm2(x))}. */
-public final class Block extends TorchModule {
+final class Block extends TorchModule {
 
     private final LayerNorm norm1;
     private final Attention attn;

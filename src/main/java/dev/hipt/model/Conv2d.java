@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
 /** {@code nn.Conv2d} with square kernel, stride equal to the kernel and no padding: a patch embedding. */
-public final class Conv2d extends TorchModule {
+final class Conv2d extends TorchModule {
 
     private final Parameter weight;
     private final Parameter bias;

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
  * CLAM's gated attention scorer ({@code Attn_Net_Gated}): {@code attention_c(tanh(attention_a.0(h)) *
  * sigmoid(attention_b.0(h)))}, one score per instance.
  */
-public final class GatedAttentionPool extends TorchModule {
+final class GatedAttentionPool extends TorchModule {
 
     private final Linear a;
     private final Linear b;

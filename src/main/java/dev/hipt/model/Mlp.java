@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /** The ViT MLP: {@code fc2(GELU(fc1(x)))} with exact (erf) GELU. */
-public final class Mlp extends TorchModule {
+final class Mlp extends TorchModule {
 
     private final Linear fc1;
     private final Linear fc2;

@@ -27,7 +27,14 @@ import java.util.function.Supplier;
 public abstract class TorchModule extends AbstractBlock {
 
     /** How {@link #randomStateDict} fills a parameter, following the reference's initialisation. */
-    enum Init { ZEROS, ONES, TRUNC_NORMAL }
+    public enum Init {
+        /** All zeros (biases). */
+        ZEROS,
+        /** All ones (LayerNorm weights). */
+        ONES,
+        /** Normal with std 0.02, cut at two standard deviations (weights, embeddings). */
+        TRUNC_NORMAL
+    }
 
     private final Map<String, Parameter> ownParameters = new LinkedHashMap<>();
     private final Map<String, long[]> ownShapes = new LinkedHashMap<>();

@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
  * (batch 1): {@code x = norm1(x + self_attn(x)); x = norm2(x + linear2(relu(linear1(x))))}. The attention uses the
  * packed {@code self_attn.in_proj_weight [3d x d]} ({@code [q|k|v]}) and {@code self_attn.out_proj}.
  */
-public final class TransformerEncoderLayer extends TorchModule {
+final class TransformerEncoderLayer extends TorchModule {
 
     private final Parameter inProjWeight;
     private final Parameter inProjBias;

@@ -43,8 +43,9 @@ class ReferenceConformanceTests {
     @BeforeAll
     void loadFixtures() throws IOException {
         dir = Path.of(System.getProperty("hipt.reference.dir", "../shared/fixtures/hipt-reference"));
-        assumeTrue(Files.isRegularFile(dir.resolve("manifest.json")),
-                "HIPT reference fixtures absent at " + dir.toAbsolutePath() + " (set -Dhipt.reference.dir): skipping");
+        if (!fixturesPresent()) {
+            return;
+        }
         manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
         ModelOptions cpu = new ModelOptions(DevicePreference.CPU, 64);
         encoder = RegionEncoder.load(CheckpointReader.read(checkpoint("vit256.pth")),
@@ -71,8 +72,16 @@ class ReferenceConformanceTests {
         return dir.resolve(name);
     }
 
+    private boolean fixturesPresent() {
+        return Files.isRegularFile(dir.resolve("manifest.json"));
+    }
+
     @TestFactory
     Stream<DynamicTest> everyManifestOutputMatchesTheReference() {
+        if (!fixturesPresent()) {
+            return Stream.of(DynamicTest.dynamicTest("reference fixtures", () -> assumeTrue(false,
+                    "HIPT reference fixtures absent at " + dir.toAbsolutePath() + " (set -Dhipt.reference.dir): skipping")));
+        }
         List<DynamicTest> tests = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : manifest.path("outputs").properties()) {
             String name = e.getKey();

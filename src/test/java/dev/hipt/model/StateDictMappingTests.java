@@ -3,7 +3,11 @@ package dev.hipt.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +105,23 @@ class StateDictMappingTests {
             for (String k : weights.keys()) {
                 assertThat(back.get(k).data()).as(k).containsExactly(weights.get(k).data());
             }
+        }
+    }
+
+    @Test
+    void djlBlockForwardMirrorsThePyTorchForward() {
+        VisionTransformer vit = TinyModels.vit4k();
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            vit.load(vit.randomStateDict(9), manager);
+            NDArray grid = manager.randomUniform(-1, 1, new Shape(2, 32, 3, 5));
+            NDArray tokens = grid.reshape(2, 32, 15).transpose(0, 2, 1);
+
+            NDArray viaBlock = vit.forward(new ParameterStore(manager, false), new NDList(grid), false)
+                    .singletonOrThrow();
+            NDArray direct = vit.forwardTokens(tokens, 3, 5, false).get(0);
+
+            assertThat(viaBlock.getShape().getShape()).containsExactly(2, 24);
+            assertThat(viaBlock.toFloatArray()).containsExactly(direct.toFloatArray());
         }
     }
 
