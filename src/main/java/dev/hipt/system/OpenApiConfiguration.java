@@ -50,7 +50,7 @@ class OpenApiConfiguration {
                                 + " slide embeddings and predictions. Every /api call needs an API key in the"
                                 + " X-API-Key header. Errors are RFC 9457 application/problem+json with a stable"
                                 + " `code`.")
-                        .license(new License().name("Proprietary")))
+                        .license(new License().name("Proprietary").identifier("LicenseRef-Proprietary")))
                 .components(new Components()
                         .addSecuritySchemes(SECURITY_SCHEME, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                                 .in(SecurityScheme.In.HEADER).name(ApiKeyAuthenticationFilter.HEADER)

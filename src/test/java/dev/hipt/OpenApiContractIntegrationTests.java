@@ -1,0 +1,69 @@
+package dev.hipt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The committed OpenAPI document {@code src/test/openapi/hipt-api-v1.json}, from which the build generates the Java
+ * client of {@link EndToEndIntegrationTests}, is the document the running service serves at {@code /v3/api-docs}
+ * (apart from {@code servers}, which names the test's random port). A change to the API that is not snapshotted fails
+ * here, so the generated client can never drift silently from the service.
+ *
+ * <p>To refresh the snapshot after an intended API change, run this test with {@code -Dhipt.openapi.update=true}:
+ * it writes the live document (pretty-printed) over the snapshot, and the next build regenerates the client.
+ */
+class OpenApiContractIntegrationTests extends ServiceIntegrationTestSupport {
+
+    /** The snapshot, relative to the project directory (failsafe's working directory). */
+    static final Path SNAPSHOT = Path.of("src/test/openapi/hipt-api-v1.json");
+    private static final String REFRESH = "./mvnw -o verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false"
+            + " -Dit.test=OpenApiContractIntegrationTests -Dhipt.openapi.update=true";
+
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+
+    @Test
+    void servesTheCommittedOpenApiDocument() throws IOException {
+        ObjectNode live = withoutServers(JSON.readTree(
+                anonymous.get().uri("/v3/api-docs").retrieve().body(String.class)));
+
+        if (Boolean.getBoolean("hipt.openapi.update")) {
+            Files.createDirectories(SNAPSHOT.getParent());
+            Files.writeString(SNAPSHOT, JSON.writeValueAsString(live) + "\n", StandardCharsets.UTF_8);
+        }
+        assertThat(SNAPSHOT).as("OpenAPI snapshot %s is missing; create it with: %s", SNAPSHOT.toAbsolutePath(),
+                REFRESH).isRegularFile();
+        JsonNode committed = withoutServers(JSON.readTree(Files.readString(SNAPSHOT, StandardCharsets.UTF_8)));
+
+        assertThat(live).as("The service's /v3/api-docs differs from the committed snapshot %s, from which the"
+                        + " test client is generated. If the API change is intended, refresh the snapshot with: %s",
+                SNAPSHOT, REFRESH).isEqualTo(committed);
+    }
+
+    @Test
+    void snapshotDescribesBothUploadBodies() throws IOException {
+        JsonNode upload = JSON.readTree(Files.readString(SNAPSHOT, StandardCharsets.UTF_8))
+                .path("paths").path("/api/v1/slides").path("post").path("requestBody").path("content");
+
+        assertThat(upload.path("multipart/form-data").path("schema").path("$ref").asString())
+                .endsWith("/SlideUploadForm");
+        assertThat(upload.path("application/octet-stream").path("schema").path("format").asString())
+                .isEqualTo("binary");
+    }
+
+    private static ObjectNode withoutServers(JsonNode document) {
+        ObjectNode copy = (ObjectNode) document.deepCopy();
+        copy.remove("servers");
+        return copy;
+    }
+}
