@@ -6,6 +6,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
@@ -28,6 +32,7 @@ class OpenApiContractIntegrationTests extends ServiceIntegrationTestSupport {
     private static final String REFRESH = "./mvnw -o verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false"
             + " -Dit.test=OpenApiContractIntegrationTests -Dhipt.openapi.update=true";
 
+    private static final int MAX_DIFFERENCES = 20;
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
@@ -45,9 +50,13 @@ class OpenApiContractIntegrationTests extends ServiceIntegrationTestSupport {
                 REFRESH).isRegularFile();
         JsonNode committed = withoutServers(JSON.readTree(Files.readString(SNAPSHOT, StandardCharsets.UTF_8)));
 
-        assertThat(live).as("The service's /v3/api-docs differs from the committed snapshot %s, from which the"
-                        + " test client is generated. If the API change is intended, refresh the snapshot with: %s",
-                SNAPSHOT, REFRESH).isEqualTo(committed);
+        List<String> differences = new ArrayList<>();
+        differences("", committed, live, differences);
+        assertThat(differences).as("The service's /v3/api-docs differs from the committed snapshot %s, from which"
+                        + " the test client is generated, at these JSON pointers (snapshot -> live). If the API"
+                        + " change is intended, refresh the snapshot with: %s", SNAPSHOT, REFRESH)
+                .isEmpty();
+        assertThat(live).isEqualTo(committed);
     }
 
     @Test
@@ -59,6 +68,38 @@ class OpenApiContractIntegrationTests extends ServiceIntegrationTestSupport {
                 .endsWith("/SlideUploadForm");
         assertThat(upload.path("application/octet-stream").path("schema").path("format").asString())
                 .isEqualTo("binary");
+    }
+
+    /** Collects the JSON pointers where {@code expected} and {@code actual} differ (at most 20). */
+    static void differences(String pointer, JsonNode expected, JsonNode actual, List<String> out) {
+        if (out.size() >= MAX_DIFFERENCES || expected.equals(actual)) {
+            return;
+        }
+        if (expected.isObject() && actual.isObject()) {
+            Set<String> names = new TreeSet<>(expected.propertyNames());
+            names.addAll(actual.propertyNames());
+            for (String name : names) {
+                String child = pointer + "/" + name.replace("~", "~0").replace("/", "~1");
+                if (!expected.has(name)) {
+                    out.add(child + ": (absent) -> " + abbreviate(actual.get(name)));
+                } else if (!actual.has(name)) {
+                    out.add(child + ": " + abbreviate(expected.get(name)) + " -> (absent)");
+                } else {
+                    differences(child, expected.get(name), actual.get(name), out);
+                }
+            }
+        } else if (expected.isArray() && actual.isArray() && expected.size() == actual.size()) {
+            for (int i = 0; i < expected.size(); i++) {
+                differences(pointer + "/" + i, expected.get(i), actual.get(i), out);
+            }
+        } else {
+            out.add((pointer.isEmpty() ? "/" : pointer) + ": " + abbreviate(expected) + " -> " + abbreviate(actual));
+        }
+    }
+
+    private static String abbreviate(JsonNode node) {
+        String text = node.toString();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
     }
 
     private static ObjectNode withoutServers(JsonNode document) {
