@@ -44,11 +44,11 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @UsePostgres
 @TestPropertySource(properties = {
-        "hipt.model.vit256-checkpoint=${hipt.reference.dir}/vit256.pth",
-        "hipt.model.vit4k-checkpoint=${hipt.reference.dir}/vit4k.pth",
-        "hipt.model.subtype-checkpoint=${hipt.reference.dir}/slide_subtype.pt",
+        "hipt.model.vit256-checkpoint=${hipt.reference.dir:../shared/fixtures/hipt-reference}/vit256.pth",
+        "hipt.model.vit4k-checkpoint=${hipt.reference.dir:../shared/fixtures/hipt-reference}/vit4k.pth",
+        "hipt.model.subtype-checkpoint=${hipt.reference.dir:../shared/fixtures/hipt-reference}/slide_subtype.pt",
         "hipt.model.subtype-classes=A,B,C",
-        "hipt.model.survival-checkpoint=${hipt.reference.dir}/slide_survival.pt",
+        "hipt.model.survival-checkpoint=${hipt.reference.dir:../shared/fixtures/hipt-reference}/slide_survival.pt",
         "hipt.model.device=cpu",
         "hipt.job.polling-interval=200ms"})
 class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {

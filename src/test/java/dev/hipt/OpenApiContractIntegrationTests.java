@@ -70,6 +70,31 @@ class OpenApiContractIntegrationTests extends ServiceIntegrationTestSupport {
                 .isEqualTo("binary");
     }
 
+    @Test
+    void liveDocumentHasNoReferenceWithSiblingType() {
+        JsonNode live = JSON.readTree(anonymous.get().uri("/v3/api-docs").retrieve().body(String.class));
+        List<String> offending = new ArrayList<>();
+        referencesWithType("", live, offending);
+
+        assertThat(offending).as("{\"$ref\", \"type\"} side by side (OpenAPI 3.1: no value satisfies"
+                + " {\"type\": \"null\", \"$ref\": ...}); nullable references must be anyOf [ref, null]").isEmpty();
+    }
+
+    private static void referencesWithType(String pointer, JsonNode node, List<String> out) {
+        if (node.isObject()) {
+            if (node.has("$ref") && node.has("type")) {
+                out.add(pointer);
+            }
+            for (String name : node.propertyNames()) {
+                referencesWithType(pointer + "/" + name, node.get(name), out);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                referencesWithType(pointer + "/" + i, node.get(i), out);
+            }
+        }
+    }
+
     /** Collects the JSON pointers where {@code expected} and {@code actual} differ (at most 20). */
     static void differences(String pointer, JsonNode expected, JsonNode actual, List<String> out) {
         if (out.size() >= MAX_DIFFERENCES || expected.equals(actual)) {
