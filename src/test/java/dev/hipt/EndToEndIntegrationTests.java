@@ -26,10 +26,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,6 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the cls256 {@code .npy} and predictions, which must equal what the official HIPT code computed for the slide's one
  * region (max |diff| <= 1e-4 and cosine >= 0.99999), with the fixture checkpoints' sha256s as provenance.
  */
+@EnabledIf(value = "fixturesPresent", disabledReason = "Fixture slide fixtures/slides/small_HE.svs (hipt.shared.dir)"
+        + " or the HIPT reference fixtures (hipt.reference.dir) absent: skipping the end-to-end test")
 @UsePostgres
 @TestPropertySource(properties = {
         "hipt.model.vit256-checkpoint=${hipt.reference.dir:../shared/fixtures/hipt-reference}/vit256.pth",
@@ -67,12 +68,10 @@ class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {
     private JobsApi jobs;
     private ResultsApi results;
 
-    @BeforeAll
-    static void needsFixtures() {
-        boolean present = Files.isRegularFile(SLIDE) && Files.isRegularFile(REFERENCE.resolve("manifest.json"))
+    /** Whether the fixture slide and the HIPT reference fixtures are there (checked before Spring starts). */
+    static boolean fixturesPresent() {
+        return Files.isRegularFile(SLIDE) && Files.isRegularFile(REFERENCE.resolve("manifest.json"))
                 && CHECKPOINTS.values().stream().allMatch(name -> Files.isRegularFile(REFERENCE.resolve(name)));
-        Assumptions.assumeTrue(present, "Fixture slide " + SLIDE.toAbsolutePath() + " or HIPT reference fixtures "
-                + REFERENCE.toAbsolutePath() + " absent: skipping the end-to-end test");
     }
 
     @BeforeEach
