@@ -1,13 +1,11 @@
 package dev.hipt.job;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.hipt.system.ApiException;
 import java.util.UUID;
-import org.springframework.http.ProblemDetail;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -26,23 +24,19 @@ class JobController {
         this.jobs = jobs;
     }
 
-    @GetMapping("/{id}")
+    @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "getJob", summary = "An analysis job: status, progress {done,total} in regions, error")
     @ApiResponse(responseCode = "200", description = "The job")
-    @ApiResponse(responseCode = "404", description = "No such job (code NOT_FOUND)",
-            content = @Content(mediaType = "application/problem+json",
-                    schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such job (code NOT_FOUND)")
     JobView get(@PathVariable UUID id) {
         return jobs.find(id).orElseThrow(() -> ApiException.notFound("analysis job", id));
     }
 
-    @PostMapping("/{id}/cancel")
+    @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "cancelJob", summary = "Cancels a job: a queued one at once, a running one at its "
             + "next region; a finished job is returned unchanged")
     @ApiResponse(responseCode = "200", description = "The job after the cancel request")
-    @ApiResponse(responseCode = "404", description = "No such job (code NOT_FOUND)",
-            content = @Content(mediaType = "application/problem+json",
-                    schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "No such job (code NOT_FOUND)")
     JobView cancel(@PathVariable UUID id) {
         return jobs.cancel(id).orElseThrow(() -> ApiException.notFound("analysis job", id));
     }

@@ -2,6 +2,7 @@ package dev.hipt.system;
 
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.SpecVersion;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
@@ -17,6 +18,7 @@ import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
@@ -35,11 +37,12 @@ class OpenApiConfiguration {
     static final String PROBLEM_SCHEMA = "Problem";
     static final String PROBLEM_JSON = "application/problem+json";
 
-    private static final Map<String, String> COMMON_ERRORS = Map.of(
+    /** Sorted, so the document is the same on every start (Map.of iterates in a per-JVM random order). */
+    private static final Map<String, String> COMMON_ERRORS = new TreeMap<>(Map.of(
             "400", "Malformed request or invalid parameter (code BAD_REQUEST or VALIDATION_FAILED)",
             "401", "No or an unknown API key in X-API-Key (code UNAUTHORIZED)",
             "403", "The API key's role may not call this operation (code FORBIDDEN)",
-            "500", "Service failure; never caused by bad input (code INTERNAL_ERROR)");
+            "500", "Service failure; never caused by bad input (code INTERNAL_ERROR)"));
 
     @Bean
     OpenAPI hiptOpenApi(ObjectProvider<BuildProperties> build) {
@@ -50,7 +53,7 @@ class OpenApiConfiguration {
                                 + " slide embeddings and predictions. Every /api call needs an API key in the"
                                 + " X-API-Key header. Errors are RFC 9457 application/problem+json with a stable"
                                 + " `code`.")
-                        .license(new License().name("Proprietary")))
+                        .license(new License().name("Proprietary").identifier("LicenseRef-Proprietary")))
                 .components(new Components()
                         .addSecuritySchemes(SECURITY_SCHEME, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                                 .in(SecurityScheme.In.HEADER).name(ApiKeyAuthenticationFilter.HEADER)
@@ -94,6 +97,40 @@ class OpenApiConfiguration {
                 }
             });
         };
+    }
+
+    /**
+     * Rewrites nullable references for OpenAPI 3.1. springdoc renders {@code @Schema(nullable = true)} on a property
+     * whose type is another schema as {@code {"type": "null", "$ref": ...}}, which no value satisfies (a strict
+     * validator refuses both null and the object) and which generated clients read inconsistently. This makes each
+     * such property {@code {"anyOf": [{"$ref": ...}, {"type": "null"}]}}, keeping its description.
+     */
+    @Bean
+    OpenApiCustomizer nullableReferences() {
+        return openApi -> {
+            if (openApi.getComponents() == null || openApi.getComponents().getSchemas() == null) {
+                return;
+            }
+            for (Schema<?> schema : openApi.getComponents().getSchemas().values()) {
+                if (schema.getProperties() != null) {
+                    schema.getProperties().replaceAll((name, property) -> nullableReference(property));
+                }
+            }
+        };
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static Schema nullableReference(Schema property) {
+        boolean nullType = "null".equals(property.getType())
+                || (property.getTypes() != null && property.getTypes().contains("null"));
+        if (property.get$ref() == null || !nullType) {
+            return property;
+        }
+        Schema reference = new Schema<>().specVersion(SpecVersion.V31).$ref(property.get$ref());
+        Schema nothing = new Schema<>().specVersion(SpecVersion.V31);
+        nothing.addType("null");
+        return new Schema<>().specVersion(SpecVersion.V31).description(property.getDescription())
+                .anyOf(List.of(reference, nothing));
     }
 
     @SuppressWarnings("rawtypes")
