@@ -19,6 +19,10 @@ import java.util.Objects;
  * <p>Thread-safe: the weights are read-only in one long-lived NDManager, and every call works in a child manager of
  * its own that is closed before the call returns. ViT-256 runs over the patches of all regions of a call in batches
  * of {@link ModelOptions#vit256BatchSize()}.
+ *
+ * <p>libtorch's intra-op thread pool is process-wide ({@code -Dai.djl.pytorch.num_threads}, default: the cores).
+ * Callers running several encodes at once on the CPU should size it to cores / concurrent calls: oversubscribed
+ * OpenMP threads wait for each other and throughput collapses (docs/performance.md).
  */
 public final class RegionEncoder implements AutoCloseable {
 

@@ -2,6 +2,8 @@ package dev.hipt.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -39,6 +41,11 @@ class NativeMemoryTests {
         for (int i = 0; i < REGIONS_PER_CALL; i++) {
             regions.add(TrainingTests.gaussian(random, 3 * SIDE * SIDE));
         }
+        // Thousands of tiny operations: one libtorch thread keeps the run short and steady on a busy machine
+        // (each parallel region of two threads waits for the slower one). Memory behaviour does not depend on it.
+        Engine.getEngine("PyTorch");
+        int threads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
         try (RegionEncoder encoder = RegionEncoder.of(v256, v256.randomStateDict(1), v4k, v4k.randomStateDict(2),
                 new ModelOptions(DevicePreference.CPU, 3))) {
             long t0 = System.nanoTime();
@@ -66,6 +73,8 @@ class NativeMemoryTests {
             assertThat(rssAfter - rssHalfway).as("resident set growth over the second half")
                     .isLessThan(RSS_BOUND_BYTES / 2);
             assertThat(heapGrowth).as("used heap growth in bytes").isLessThan(HEAP_BOUND_BYTES);
+        } finally {
+            JniUtils.setNumThreads(threads);
         }
     }
 
