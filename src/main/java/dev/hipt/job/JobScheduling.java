@@ -159,5 +159,14 @@ class JobScheduling {
         public boolean isRunning() {
             return running;
         }
+
+        /**
+         * A db-scheduler {@link Scheduler} cannot start again once stopped, so this lifecycle opts out of being
+         * paused and restarted (Spring's test context cache pauses idle contexts that way).
+         */
+        @Override
+        public boolean isPauseable() {
+            return false;
+        }
     }
 }
