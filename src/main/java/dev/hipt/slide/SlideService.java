@@ -20,6 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Registers uploaded slides: dedupe by SHA-256, validate, store the file, insert the row and queue its analysis;
@@ -36,14 +38,16 @@ class SlideService {
     private final SlideInspector inspector;
     private final AnalysisJobs jobs;
     private final RegionResults results;
+    private final TransactionTemplate transaction;
 
     SlideService(SlideRepository slides, BlobStore blobs, SlideInspector inspector, AnalysisJobs jobs,
-                 RegionResults results) {
+                 RegionResults results, PlatformTransactionManager transactions) {
         this.slides = slides;
         this.blobs = blobs;
         this.inspector = inspector;
         this.jobs = jobs;
         this.results = results;
+        this.transaction = new TransactionTemplate(transactions);
     }
 
     /** The outcome of an upload; {@code created} is false when the same bytes were already registered. */
@@ -59,8 +63,14 @@ class SlideService {
         SlideInspector.Inspection inspection = inspector.inspect(upload.file(), upload.mpp());
         Slide slide = newSlide(upload, inspection);
         blobs.putFile(slide.blobKey(), upload.file());
+        JobView job;
         try {
-            slides.insert(slide);
+            // The slide row, its job row and the queue entry commit together: a crash in between leaves no
+            // slide without its analysis (the job engine joins this transaction).
+            job = transaction.execute(status -> {
+                slides.insert(slide);
+                return jobs.submit(new AnalysisRequest(slide.id(), slide.blobKey(), upload.mpp()));
+            });
         } catch (DuplicateKeyException concurrentUpload) {
             // The same bytes were registered by a concurrent request between our lookup and insert.
             Slide winner = slides.findBySha256(upload.sha256()).orElseThrow(() -> concurrentUpload);
@@ -68,13 +78,8 @@ class SlideService {
                 blobs.delete(slide.blobKey());
             }
             return again(winner, upload);
-        }
-        JobView job;
-        try {
-            job = jobs.submit(new AnalysisRequest(slide.id(), slide.blobKey(), upload.mpp()));
         } catch (RuntimeException e) {
             // Nothing may stay registered when the analysis cannot be queued.
-            slides.delete(slide.id());
             blobs.deletePrefix(slideBlobPrefix(slide.sha256()));
             throw translate(e);
         }
