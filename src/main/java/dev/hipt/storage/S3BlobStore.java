@@ -41,25 +41,30 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Blobs in an S3-compatible bucket (AWS S3, MinIO, ...), with the AWS SDK v2. A stream of unknown length is spooled
  * to a local file first, so S3 gets its length; files up to 64 MiB go up in one PUT, larger ones (slides of many
  * GB: one PUT takes at most 5 GiB) as a multipart upload of 64 MiB parts, aborted when a part fails.
- * {@link #localPath} keeps downloaded copies under a local cache directory for readers that need a file. SDK
- * failures surface as {@link IOException}s.
+ * {@link #localPath} keeps downloaded copies under a local cache directory for readers that need a file, within a
+ * size budget ({@code hipt.storage.cache-max-size}; least recently used copies go first). SDK failures surface as
+ * {@link IOException}s.
  */
 public class S3BlobStore implements BlobStore {
 
     /** Part size of multipart uploads, and the largest file sent in one PUT (64 MiB parts: up to 640 GB). */
     static final long DEFAULT_PART_SIZE = 64L * 1024 * 1024;
+    /** Budget of the local download cache when none is configured. */
+    static final long DEFAULT_CACHE_MAX_BYTES = 50L * 1024 * 1024 * 1024;
 
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
     private final Path cacheDir;
     private final long partSize;
+    private final LocalFileCache cache;
 
     public S3BlobStore(S3Client s3, String bucket, String prefix, Path cacheDir) throws IOException {
-        this(s3, bucket, prefix, cacheDir, DEFAULT_PART_SIZE);
+        this(s3, bucket, prefix, cacheDir, DEFAULT_PART_SIZE, DEFAULT_CACHE_MAX_BYTES);
     }
 
-    S3BlobStore(S3Client s3, String bucket, String prefix, Path cacheDir, long partSize) throws IOException {
+    S3BlobStore(S3Client s3, String bucket, String prefix, Path cacheDir, long partSize, long cacheMaxBytes)
+            throws IOException {
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalStateException("hipt.storage.s3.bucket must be set when hipt.storage.type=s3");
         }
@@ -72,14 +77,20 @@ public class S3BlobStore implements BlobStore {
         this.prefix = prefix == null || prefix.isEmpty() ? "" : BlobKeys.checkPrefix(
                 prefix.endsWith("/") ? prefix : prefix + "/");
         this.cacheDir = Files.createDirectories(cacheDir.toAbsolutePath().normalize());
+        this.cache = new LocalFileCache(this.cacheDir, cacheMaxBytes);
     }
 
-    /** A store for {@code hipt.storage.s3.*}. */
+    /** A store for {@code hipt.storage.s3.*} with the default cache budget. */
     public static S3BlobStore create(StorageProperties.S3 config, Path cacheDir) throws IOException {
-        return create(config, cacheDir, DEFAULT_PART_SIZE);
+        return create(config, cacheDir, DEFAULT_PART_SIZE, DEFAULT_CACHE_MAX_BYTES);
     }
 
     static S3BlobStore create(StorageProperties.S3 config, Path cacheDir, long partSize) throws IOException {
+        return create(config, cacheDir, partSize, DEFAULT_CACHE_MAX_BYTES);
+    }
+
+    static S3BlobStore create(StorageProperties.S3 config, Path cacheDir, long partSize, long cacheMaxBytes)
+            throws IOException {
         AwsCredentialsProvider credentials = config.accessKey() == null || config.accessKey().isBlank()
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
@@ -94,7 +105,7 @@ public class S3BlobStore implements BlobStore {
         if (config.endpoint() != null && !config.endpoint().toString().isBlank()) {
             builder.endpointOverride(config.endpoint());
         }
-        return new S3BlobStore(builder.build(), config.bucket(), config.prefix(), cacheDir, partSize);
+        return new S3BlobStore(builder.build(), config.bucket(), config.prefix(), cacheDir, partSize, cacheMaxBytes);
     }
 
     @Override
@@ -172,6 +183,7 @@ public class S3BlobStore implements BlobStore {
         Path cached = cachePath(key);
         HeadObjectResponse head = head(key).orElseThrow(() -> new NoSuchFileException(key));
         if (Files.isRegularFile(cached) && Files.size(cached) == head.contentLength()) {
+            cache.touch(cached);
             return cached;
         }
         Files.createDirectories(cached.getParent());
@@ -183,6 +195,7 @@ public class S3BlobStore implements BlobStore {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, cached, StandardCopyOption.REPLACE_EXISTING);
             }
+            cache.trim(cached);
             return cached;
         } finally {
             Files.deleteIfExists(temp);

@@ -14,7 +14,8 @@ class StorageConfiguration {
         Files.createDirectories(properties.tmpDir());
         return switch (properties.type()) {
             case LOCAL -> new LocalBlobStore(properties.blobsDir());
-            case S3 -> S3BlobStore.create(properties.s3(), properties.cacheDir());
+            case S3 -> S3BlobStore.create(properties.s3(), properties.cacheDir(), S3BlobStore.DEFAULT_PART_SIZE,
+                    properties.cacheMaxSize().toBytes());
         };
     }
 }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Where the service keeps its files ({@code hipt.storage.*}).
@@ -13,9 +14,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *             {@code ./data}
  * @param type {@code local} (blobs under {@code root/blobs}, the default) or {@code s3} (an S3-compatible bucket)
  * @param s3   the bucket, used when {@code type} is {@code s3}
+ * @param cacheMaxSize budget of the local copies of S3 objects under {@code root/cache} (least recently used go
+ *             first); default 50GB
  */
 @ConfigurationProperties("hipt.storage")
-public record StorageProperties(@DefaultValue("./data") Path root, @DefaultValue("local") Type type, S3 s3) {
+public record StorageProperties(@DefaultValue("./data") Path root, @DefaultValue("local") Type type, S3 s3,
+                                @DefaultValue("50GB") DataSize cacheMaxSize) {
 
     public StorageProperties {
         root = root.toAbsolutePath().normalize();
