@@ -27,6 +27,8 @@ import org.springframework.http.HttpStatus;
  */
 final class UploadReceiver {
 
+    /** Name prefix of temporary upload files (see {@link StaleUploadSweeper}). */
+    static final String TEMP_PREFIX = "upload-";
     private static final int BUFFER = 64 * 1024;
     private static final int MAX_FIELD_BYTES = 4096;
     private static final int MAX_PARTS = 16;
@@ -184,7 +186,7 @@ final class UploadReceiver {
     private Path newTempFile(String filename) throws IOException {
         Files.createDirectories(tmpDir);
         // OpenSlide recognises some formats by extension as well as by content: keep it.
-        return tmpDir.resolve("upload-" + UUID.randomUUID() + Filenames.extension(filename));
+        return tmpDir.resolve(TEMP_PREFIX + UUID.randomUUID() + Filenames.extension(filename));
     }
 
     private ApiException tooLarge() {
