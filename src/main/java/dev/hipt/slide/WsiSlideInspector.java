@@ -12,15 +12,26 @@ import org.springframework.stereotype.Component;
 
 /**
  * Validates an upload with the {@code wsi} readers: it must open, its first pixels must decode (a slide whose tiles
- * are broken fails here, not hours later in a job), and its microns per pixel must be known.
+ * are broken fails here, not hours later in a job), and its microns per pixel must be known. The native readers meet
+ * the file in a child JVM first ({@link ReaderCrashGuard}).
  */
 @Component
 class WsiSlideInspector implements SlideInspector {
 
     private static final int PROBE = 64;
 
+    /** Present when {@code hipt.upload.isolate-readers} is on (the default). */
+    private final ReaderCrashGuard crashGuard;
+
+    WsiSlideInspector(UploadProperties properties) {
+        this.crashGuard = properties.isolateReaders() ? ReaderCrashGuard.forThisJvm(properties.probeTimeout()) : null;
+    }
+
     @Override
     public Inspection inspect(Path file, Double mppOverride) {
+        if (crashGuard != null) {
+            crashGuard.check(file);
+        }
         try (WholeSlideImage image = WholeSlideImages.open(file)) {
             SlideMetadata metadata = image.metadata();
             if (metadata.width() <= 0 || metadata.height() <= 0) {

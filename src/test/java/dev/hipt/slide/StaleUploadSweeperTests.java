@@ -42,7 +42,8 @@ class StaleUploadSweeperTests {
     }
 
     private StaleUploadSweeper sweeperOver(Path dir) {
-        return new StaleUploadSweeper(dir, new UploadProperties(DataSize.ofGigabytes(20), Duration.ofHours(24)),
+        return new StaleUploadSweeper(dir, new UploadProperties(DataSize.ofGigabytes(20), Duration.ofHours(24), true,
+                Duration.ofSeconds(60)),
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
