@@ -248,6 +248,24 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void refusesExternalIdWithControlCharactersAsValidationFailure() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        // PostgreSQL cannot store NUL in text: it must be refused as bad input, never reach the database as a 500.
+        Answer multipart = uploadMultipart("nul.png", uniquePng(), Map.of("mpp", "0.5", "externalId", "ACC\u00001"));
+        Answer raw = uploadRaw("filename=nul.png&mpp=0.5&externalId=ACC%001", uniquePng());
+
+        assertThat(multipart.status()).as(multipart.body()).isEqualTo(400);
+        assertThat(multipart.contentType()).startsWith("application/problem+json");
+        assertThat(multipart.code()).isEqualTo("VALIDATION_FAILED");
+        assertThat(raw.status()).as(raw.body()).isEqualTo(400);
+        assertThat(raw.code()).isEqualTo("VALIDATION_FAILED");
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
     void rawUploadWithoutFilenameIsRefused() {
         Answer answer = uploadRaw("mpp=0.5", uniquePng());
 
