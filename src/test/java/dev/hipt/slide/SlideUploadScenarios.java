@@ -234,6 +234,23 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void multipartReanalyseFieldReadsBooleansAsTheQueryParameterDoes() {
+        byte[] png = uniquePng();
+        Answer first = uploadMultipart("a.png", png, Map.of("mpp", "0.5"));
+        UUID id = UUID.fromString(first.json().path("slide").path("id").asString());
+
+        Answer again = uploadMultipart("a.png", png, Map.of("reanalyse", "1"));
+        Answer unclear = uploadMultipart("a.png", png, Map.of("reanalyse", "maybe"));
+
+        assertThat(again.status()).as(again.body()).isEqualTo(202);
+        assertThat(jobs.jobsForSlide(id)).isEqualTo(2);
+        assertThat(unclear.status()).as(unclear.body()).isEqualTo(400);
+        assertThat(unclear.code()).isEqualTo("VALIDATION_FAILED");
+        assertThat(uploadRaw("filename=a.png&reanalyse=maybe", png).code()).isEqualTo("VALIDATION_FAILED");
+        assertThat(filesUnder("tmp")).isEmpty();
+    }
+
+    @Test
     void acceptsRawOctetStreamUploadAndSanitisesItsName() {
         Answer answer = uploadRaw("filename=..%2F..%2Fetc%2Fmy%20slide%C3%A9.png&mpp=0.25&externalId=LIMS-9",
                 uniquePng());
