@@ -149,6 +149,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
     @Override
     public synchronized void stop() {
+        log.info("Releasing the HIPT models");
         running = false;
         loaded.thenAccept(CheckpointModelProvider::closeQuietly);
     }
@@ -156,6 +157,16 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * One phase below the analysis scheduler's: on shutdown the scheduler stops first and gives running jobs
+     * {@code hipt.job.shutdown-max-wait} to end, and only then are the weights those jobs encode with released.
+     * In the same phase the models were closed first, under jobs still running.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 1;
     }
 
     private void load() {

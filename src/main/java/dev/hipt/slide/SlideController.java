@@ -31,6 +31,8 @@ import org.springframework.web.bind.annotation.RestController;
 class SlideController {
 
     private static final int MAX_PAGE_SIZE = 200;
+    /** The length of {@code slides.external_id}. */
+    private static final int MAX_EXTERNAL_ID = 255;
 
     private final SlideService service;
     private final UploadReceiver receiver;
@@ -73,14 +75,10 @@ class SlideController {
         receiver.checkDeclaredLength(request);
         UploadReceiver.Parameters query = new UploadReceiver.Parameters(filename, blankToNull(externalId),
                 parseMpp(blankToNull(mpp)), reanalyse);
-        if (query.externalId() != null && query.externalId().length() > 255) {
-            throw ApiException.validationFailed("externalId is longer than 255 characters");
-        }
+        checkExternalId(query.externalId());
         UploadReceiver.Received received = receiver.receive(request, query);
         try {
-            if (received.externalId() != null && received.externalId().length() > 255) {
-                throw ApiException.validationFailed("externalId is longer than 255 characters");
-            }
+            checkExternalId(received.externalId());
             SlideService.Registration registration = service.register(received);
             SlideUploadResponse body = new SlideUploadResponse(registration.slide(), registration.job());
             HttpStatus status = registration.newJob() ? HttpStatus.ACCEPTED : HttpStatus.OK;
@@ -134,6 +132,19 @@ class SlideController {
             throw ApiException.validationFailed("mpp must be a positive number of microns per pixel, e.g. 0.5");
         }
         return mpp;
+    }
+
+    /** Fits the column, and holds no control characters (PostgreSQL cannot store NUL in text at all). */
+    private static void checkExternalId(String externalId) {
+        if (externalId == null) {
+            return;
+        }
+        if (externalId.length() > MAX_EXTERNAL_ID) {
+            throw ApiException.validationFailed("externalId is longer than " + MAX_EXTERNAL_ID + " characters");
+        }
+        if (externalId.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.validationFailed("externalId may not contain control characters");
+        }
     }
 
     private static String blankToNull(String value) {

@@ -17,6 +17,8 @@ import org.apache.commons.fileupload2.core.FileItemInput;
 import org.apache.commons.fileupload2.core.FileItemInputIterator;
 import org.apache.commons.fileupload2.core.FileUploadException;
 import org.apache.commons.fileupload2.jakarta.servlet6.JakartaServletFileUpload;
+import org.springframework.core.convert.ConversionException;
+import org.springframework.core.convert.support.DefaultConversionService;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -116,7 +118,7 @@ final class UploadReceiver {
                 } else if ("mpp".equals(field)) {
                     mpp = SlideController.parseMpp(blankToNull(readField(item)));
                 } else if ("reanalyse".equals(field)) {
-                    reanalyse = Boolean.parseBoolean(readField(item).strip());
+                    reanalyse = parseBoolean("reanalyse", readField(item));
                 } else if ("filename".equals(field)) {
                     readField(item); // the part's own file name wins; accepted for symmetry with raw uploads
                 } else {
@@ -174,6 +176,16 @@ final class UploadReceiver {
                 throw ApiException.validationFailed("Form field '" + item.getFieldName() + "' is too long");
             }
             return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** As Spring reads the same query parameter: true/false, on/off, yes/no, 1/0; anything else is refused. */
+    private static boolean parseBoolean(String field, String value) {
+        try {
+            Boolean parsed = DefaultConversionService.getSharedInstance().convert(value.strip(), Boolean.class);
+            return Boolean.TRUE.equals(parsed);
+        } catch (ConversionException e) {
+            throw ApiException.validationFailed("Form field '" + field + "' must be true or false");
         }
     }
 

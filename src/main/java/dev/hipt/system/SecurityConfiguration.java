@@ -13,13 +13,15 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
  * Stateless API-key security: {@code /api/v1/admin/**} needs role ADMIN, the rest of {@code /api/**} role CLIENT
  * (ADMIN keys have both); health, info, Prometheus metrics and the OpenAPI documents are open. No sessions, no
- * CSRF (no cookies are ever issued), no login forms. 401 and 403 are problem+json, written by
- * {@link ApiExceptionHandler} like every other error.
+ * CSRF (no cookies are ever issued), no login forms. 401 and 403, and the 400 for a URL the firewall refuses
+ * ({@code //}, {@code ;}, encoded dots), are problem+json, written by {@link ApiExceptionHandler} like every other
+ * error.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -54,6 +56,14 @@ class SecurityConfiguration {
                         .requestMatchers("/api/**").hasRole("CLIENT")
                         .anyRequest().denyAll());
         return http.build();
+    }
+
+    /** Picked up by Spring Security; without it a refused URL answers Spring Boot's plain error JSON. */
+    @Bean
+    RequestRejectedHandler problemForRejectedRequests(
+            @Qualifier("handlerExceptionResolver") HandlerExceptionResolver resolver) {
+        return (request, response, ex) -> resolver.resolveException(request, response, null,
+                ApiException.badRequest("The request URL is not allowed (e.g. '//', ';' or an encoded '.')"));
     }
 
     @EventListener(ApplicationReadyEvent.class)

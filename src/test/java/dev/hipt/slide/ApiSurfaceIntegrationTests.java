@@ -69,6 +69,18 @@ class ApiSurfaceIntegrationTests extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void answersUrlsRefusedByTheFirewallAsProblem() throws Exception {
+        for (String path : List.of("/api/v1//slides", "/api/v1/slides;jsessionid=1", "/api/v1/slides/%2e%2e/x",
+                "/api/v1/admin/../slides")) {
+            String response = rawExchange("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                    + "X-API-Key: " + CLIENT_KEY + "\r\n\r\n", null);
+
+            assertThat(response).as(path).startsWith("HTTP/1.1 400")
+                    .contains("Content-Type: application/problem+json").contains("\"code\":\"BAD_REQUEST\"");
+        }
+    }
+
+    @Test
     void clientKeyMayNotUseAdminApi() {
         Answer client = get("/api/v1/admin/models", CLIENT_KEY);
 

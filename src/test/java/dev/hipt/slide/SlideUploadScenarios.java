@@ -234,6 +234,23 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void multipartReanalyseFieldReadsBooleansAsTheQueryParameterDoes() {
+        byte[] png = uniquePng();
+        Answer first = uploadMultipart("a.png", png, Map.of("mpp", "0.5"));
+        UUID id = UUID.fromString(first.json().path("slide").path("id").asString());
+
+        Answer again = uploadMultipart("a.png", png, Map.of("reanalyse", "1"));
+        Answer unclear = uploadMultipart("a.png", png, Map.of("reanalyse", "maybe"));
+
+        assertThat(again.status()).as(again.body()).isEqualTo(202);
+        assertThat(jobs.jobsForSlide(id)).isEqualTo(2);
+        assertThat(unclear.status()).as(unclear.body()).isEqualTo(400);
+        assertThat(unclear.code()).isEqualTo("VALIDATION_FAILED");
+        assertThat(uploadRaw("filename=a.png&reanalyse=maybe", png).code()).isEqualTo("VALIDATION_FAILED");
+        assertThat(filesUnder("tmp")).isEmpty();
+    }
+
+    @Test
     void acceptsRawOctetStreamUploadAndSanitisesItsName() {
         Answer answer = uploadRaw("filename=..%2F..%2Fetc%2Fmy%20slide%C3%A9.png&mpp=0.25&externalId=LIMS-9",
                 uniquePng());
@@ -245,6 +262,24 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         assertThat(slide.path("mppY").asDouble()).isEqualTo(0.25);
         assertThat(dataDirectory().resolve("blobs/slides/" + slide.path("sha256").asString() + "/my_slidee.png"))
                 .exists();
+    }
+
+    @Test
+    void refusesExternalIdWithControlCharactersAsValidationFailure() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        // PostgreSQL cannot store NUL in text: it must be refused as bad input, never reach the database as a 500.
+        Answer multipart = uploadMultipart("nul.png", uniquePng(), Map.of("mpp", "0.5", "externalId", "ACC\u00001"));
+        Answer raw = uploadRaw("filename=nul.png&mpp=0.5&externalId=ACC%001", uniquePng());
+
+        assertThat(multipart.status()).as(multipart.body()).isEqualTo(400);
+        assertThat(multipart.contentType()).startsWith("application/problem+json");
+        assertThat(multipart.code()).isEqualTo("VALIDATION_FAILED");
+        assertThat(raw.status()).as(raw.body()).isEqualTo(400);
+        assertThat(raw.code()).isEqualTo("VALIDATION_FAILED");
+        assertNothingKept(rows, blobs, submitted);
     }
 
     @Test
