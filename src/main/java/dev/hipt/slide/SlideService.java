@@ -79,8 +79,12 @@ class SlideService {
             }
             return again(winner, upload);
         } catch (RuntimeException e) {
-            // Nothing may stay registered when the analysis cannot be queued.
-            blobs.deletePrefix(slideBlobPrefix(slide.sha256()));
+            // Nothing may stay registered when the analysis cannot be queued; the file goes too, unless a
+            // concurrent upload of the same bytes registered it meanwhile under the same key.
+            if (slides.findBySha256(slide.sha256()).filter(other -> other.blobKey().equals(slide.blobKey()))
+                    .isEmpty()) {
+                blobs.delete(slide.blobKey());
+            }
             throw translate(e);
         }
         log.info("Registered slide {} (sha256 {}, {} bytes), analysis job {}", slide.id(),
