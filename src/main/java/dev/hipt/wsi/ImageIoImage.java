@@ -34,7 +34,7 @@ import java.util.Map;
  * held open between reads. Samples are taken as stored (no colour management, alpha dropped), as PIL's
  * {@code convert("RGB")} does; pixels outside the image are black, or white on request.
  */
-final class ImageIoImage implements WholeSlideImage, BackgroundFill {
+final class ImageIoImage implements BackgroundFill {
 
     private final Path file;
     private final ImageReaderSpi spi;
@@ -105,11 +105,6 @@ final class ImageIoImage implements WholeSlideImage, BackgroundFill {
     @Override
     public SlideMetadata metadata() {
         return metadata;
-    }
-
-    @Override
-    public RgbImage readRegion(int level, long x, long y, int width, int height) {
-        return readRegion(level, x, y, width, height, false);
     }
 
     @Override

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * do: opaque pixels as they are, transparent pixels black, partly transparent pixels un-premultiplied
  * ({@code 255 * c / a}, truncated). With a white background, transparency is instead composited over white.
  */
-final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
+final class OpenSlideImage implements BackgroundFill {
 
     /** Largest number of pixels one native {@code read_region} call gets (16 MiB of ARGB); larger reads go in strips. */
     static final int MAX_PIXELS_PER_NATIVE_READ = 4 * 1024 * 1024;
@@ -120,11 +120,6 @@ final class OpenSlideImage implements WholeSlideImage, BackgroundFill {
     @Override
     public SlideMetadata metadata() {
         return metadata;
-    }
-
-    @Override
-    public RgbImage readRegion(int level, long x, long y, int width, int height) {
-        return readRegion(level, x, y, width, height, false);
     }
 
     @Override
