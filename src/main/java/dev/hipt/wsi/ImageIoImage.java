@@ -85,12 +85,17 @@ final class ImageIoImage implements BackgroundFill {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
-            if (e instanceof SlideException slideException) {
-                throw slideException;
-            }
-            throw new SlideException(SlideErrorCode.CORRUPT_SLIDE,
-                    "the " + format + " image cannot be decoded: " + describe(e, file), e);
+            throw undecodable(format, file, e);
         }
+    }
+
+    /** A failure while decoding: a {@link SlideException} as it is, anything else as {@code CORRUPT_SLIDE}. */
+    private static SlideException undecodable(String format, Path file, Exception e) {
+        if (e instanceof SlideException slideException) {
+            return slideException;
+        }
+        return new SlideException(SlideErrorCode.CORRUPT_SLIDE,
+                "the " + format + " image cannot be decoded: " + describe(e, file), e);
     }
 
     /** The TIFF's first directory says it is tiled, i.e. a pyramid or tiled image meant for OpenSlide. */
@@ -170,11 +175,7 @@ final class ImageIoImage implements BackgroundFill {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
-            if (e instanceof SlideException slideException) {
-                throw slideException;
-            }
-            throw new SlideException(SlideErrorCode.CORRUPT_SLIDE,
-                    "the " + metadata.format() + " image cannot be decoded: " + describe(e, file), e);
+            throw undecodable(metadata.format(), file, e);
         }
     }
 
