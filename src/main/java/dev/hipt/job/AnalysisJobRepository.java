@@ -48,8 +48,8 @@ class AnalysisJobRepository {
     }
 
     Optional<AnalysisJob> latestForSlide(UUID slideId) {
-        return jdbc.sql("select * from analysis_job where slide_id = :slide order by created_at desc, id desc")
-                .param("slide", slideId).query(this::map).stream().findFirst();
+        return jdbc.sql("select * from analysis_job where slide_id = :slide order by created_at desc, id desc limit 1")
+                .param("slide", slideId).query(this::map).optional();
     }
 
     int countByStatus(JobStatus status) {

@@ -47,7 +47,8 @@ class WsiSlideSource implements SlideSource {
             List<Region> regions = RegionGrid.plan(slide.metadata(), mask, reader.level0Footprint(mpp),
                     properties.minTissueFraction());
             return new Opened(slide, mpp, regions);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an OutOfMemoryError from a huge mask included: the native handle is released now, not by the Cleaner
             slide.close();
             throw e;
         }

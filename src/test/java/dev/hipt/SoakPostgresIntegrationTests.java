@@ -1,0 +1,6 @@
+package dev.hipt;
+
+/** {@link SoakIntegrationTests} on PostgreSQL. */
+@UsePostgres
+class SoakPostgresIntegrationTests extends SoakIntegrationTests {
+}
