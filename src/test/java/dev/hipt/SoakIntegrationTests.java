@@ -12,6 +12,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -199,7 +201,11 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
         NO_KEY(2, (t, r) -> t.expect("NO_KEY", t.request("/api/v1/slides", null).GET().build(), 401)),
         ADMIN_WITH_CLIENT_KEY(2, (t, r) -> t.expect("ADMIN_WITH_CLIENT_KEY", t.get("/api/v1/admin/models"), 403)),
         BAD_UPLOAD(3, (t, r) -> t.expect("BAD_UPLOAD", t.uploadRequest("notes.svs",
-                ("not a slide " + r.nextLong()).getBytes(StandardCharsets.UTF_8), null), 422));
+                ("not a slide " + r.nextLong()).getBytes(StandardCharsets.UTF_8), null), 422)),
+        ABORTED_UPLOAD(2, (t, r) -> t.abort("ABORTED_UPLOAD", "POST /api/v1/slides?filename=cut.png HTTP/1.1\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Length: 200000\r\n", new byte[50_000])),
+        ABORTED_DOWNLOAD(2, (t, r) -> t.abort("ABORTED_DOWNLOAD", "GET /api/v1/slides/" + t.slide
+                + "/embeddings/patches HTTP/1.1\r\n", null));
 
         static final Set<String> NAMES = Stream.of(values()).map(Enum::name).collect(Collectors.toUnmodifiableSet());
         private static final int TOTAL_WEIGHT = Stream.of(values()).mapToInt(o -> o.weight).sum();
@@ -264,6 +270,32 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
 
     /** What came back: the status, the content type and the body (as text, or only its length when binary). */
     private record Answer(String request, int status, String contentType, String text, int length) {
+    }
+
+    /**
+     * A client that goes away mid-request: it sends the head and part of a body (or reads only the first bytes of
+     * the answer) and closes the connection. The server must release whatever it opened for the request.
+     */
+    private void abort(String name, String head, byte[] partialBody) {
+        counts.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout((int) ANSWER_BOUND.toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write((head + "Host: localhost\r\nX-API-Key: " + CLIENT_KEY + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            if (partialBody != null) {
+                out.write(partialBody);
+                out.flush();
+            } else {
+                out.flush();
+                int first = socket.getInputStream().read();
+                if (first < 0) {
+                    failures.add(name + ": the connection closed before any answer");
+                }
+            }
+        } catch (IOException e) {
+            failures.add(name + ": " + e);
+        }
     }
 
     private boolean expect(String name, HttpRequest request, int status) {
