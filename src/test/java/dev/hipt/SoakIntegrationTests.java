@@ -3,11 +3,6 @@ package dev.hipt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.hipt.model.Safetensors;
-import dev.hipt.model.VisionTransformer;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,12 +37,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.context.ApplicationContextInitializer;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.core.env.MapPropertySource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.context.TestPropertySource;
@@ -74,7 +65,7 @@ import tools.jackson.databind.json.JsonMapper;
         // Each new upload would start a child JVM for the crash probe (ReaderCrashGuardTests covers it); here it
         // would spend the run's time budget on JVM start-ups instead of requests.
         "hipt.upload.isolate-readers=false"})
-@ContextConfiguration(initializers = SoakIntegrationTests.TinyCheckpoints.class)
+@ContextConfiguration(initializers = TinyCheckpoints.Initializer.class)
 class SoakIntegrationTests extends ServiceIntegrationTestSupport {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -134,7 +125,7 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
 
     /** Uploads a slide with tissue and waits until the real pipeline has analysed it. */
     private void analyseOneSlide() {
-        slideBytes = png(tissueImage(1));
+        slideBytes = TestSlideImages.tissue(1);
         Answer upload = send(uploadRequest("tissue.png", slideBytes, "0.5"));
         assertThat(upload).isNotNull();
         assertThat(upload.status()).as(upload.text()).isEqualTo(202);
@@ -246,7 +237,7 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
     private void newUpload(Random random) {
         boolean tissue = random.nextInt(4) == 0;
         int n = uniqueImages.incrementAndGet() + 1;
-        byte[] bytes = png(tissue ? tissueImage(n) : blankImage(n));
+        byte[] bytes = tissue ? TestSlideImages.tissue(n) : TestSlideImages.blank(n);
         Answer upload = send(uploadRequest("new-" + n + ".png", bytes, "0.5"));
         if (!expect("NEW_UPLOAD", upload, 202)) {
             return;
@@ -421,59 +412,7 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
         }
     }
 
-    /** A 512 x 512 image at 0.5 um/px with an H&E-coloured blob, distinct for each {@code n}. */
-    private static BufferedImage tissueImage(int n) {
-        BufferedImage image = blankImage(n);
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(190, 90, 160));
-        g.fillOval(96, 96, 320, 300);
-        g.setColor(new Color(120, 40, 130));
-        g.fillOval(180, 160, 120, 90);
-        g.dispose();
-        return image;
-    }
-
-    /** A white image whose first pixel encodes {@code n}, so no two are the same bytes. */
-    private static BufferedImage blankImage(int n) {
-        BufferedImage image = new BufferedImage(512, 512, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 512, 512);
-        g.dispose();
-        image.setRGB(0, 0, 0xFF000000 | n);
-        return image;
-    }
-
-    private static byte[] png(BufferedImage image) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(image, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
     private static String abbreviate(String body) {
         return body == null || body.length() <= 300 ? body : body.substring(0, 300) + "...";
-    }
-
-    /** Seeded ViT-256 and ViT-4K of one block each, written as safetensors checkpoints the service loads. */
-    static final class TinyCheckpoints implements ApplicationContextInitializer<ConfigurableApplicationContext> {
-        @Override
-        public void initialize(ConfigurableApplicationContext context) {
-            try {
-                Path dir = Files.createTempDirectory("hipt-soak-weights-");
-                Path vit256 = dir.resolve("vit256.safetensors");
-                Path vit4k = dir.resolve("vit4k.safetensors");
-                Safetensors.write(vit256, VisionTransformer.vit256(1).randomStateDict(7), Map.of());
-                Safetensors.write(vit4k, VisionTransformer.vit4k(1).randomStateDict(8), Map.of());
-                context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("soak-weights", Map.of(
-                        "hipt.model.vit256-checkpoint", vit256.toString(),
-                        "hipt.model.vit4k-checkpoint", vit4k.toString())));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }

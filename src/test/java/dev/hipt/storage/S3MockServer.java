@@ -29,7 +29,7 @@ import org.awaitility.core.TerminalFailureException;
  * The server listens for plain HTTP on a free loopback port, keeps its objects under the given directory, and is
  * stopped, with any child process, by {@link #close()} or, failing that, when the test JVM exits.
  */
-final class S3MockServer implements AutoCloseable {
+public final class S3MockServer implements AutoCloseable {
 
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
@@ -54,7 +54,7 @@ final class S3MockServer implements AutoCloseable {
      * Starts S3Mock from {@code jar} with {@code bucket} created, data and log under {@code workDir}, and waits until
      * it lists that bucket. Fails with the server's log when it exits or does not answer within 90 seconds.
      */
-    static S3MockServer start(Path jar, Path workDir, String bucket) throws IOException {
+    public static S3MockServer start(Path jar, Path workDir, String bucket) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("S3Mock jar " + jar + " is missing: the build copies it there in the"
                     + " pre-integration-test phase (run the tests through ./mvnw verify)");
@@ -75,7 +75,7 @@ final class S3MockServer implements AutoCloseable {
     }
 
     /** The plain-HTTP endpoint, for path-style S3 clients. */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
