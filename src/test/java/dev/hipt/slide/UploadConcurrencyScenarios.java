@@ -83,6 +83,24 @@ abstract class UploadConcurrencyScenarios extends ServiceIntegrationTestSupport 
     }
 
     @Test
+    void acceptsExactlyMaxQueuedOfConcurrentReanalysesOfDistinctSlides() throws Exception {
+        // Registered one by one (each first analysis cancelled), then reanalysed all at once: a reanalysis skips
+        // inspection and storage, so the twenty submissions really do meet in the queue check.
+        List<byte[]> images = IntStream.range(0, 20).mapToObj(i -> SlideIntegrationTestSupport.uniquePng()).toList();
+        for (byte[] png : images) {
+            assertThat(upload("filename=a.png&mpp=0.5", png).call().status()).isEqualTo(202);
+            emptyTheQueue();
+        }
+
+        List<Answer> answers = all(images.stream().map(png -> upload("filename=a.png&reanalyse=true", png)).toList());
+
+        assertThat(answers).filteredOn(a -> a.status() == 202).hasSize(MAX_QUEUED);
+        assertThat(answers).filteredOn(a -> a.status() != 202).hasSize(20 - MAX_QUEUED)
+                .allSatisfy(a -> assertThat(a.json().path("code").asString()).as(a.body()).isEqualTo("QUEUE_FULL"));
+        assertThat(count("select count(*) from analysis_job where status = 'QUEUED'")).isEqualTo(MAX_QUEUED);
+    }
+
+    @Test
     void concurrentReanalysesOfOneSlideAllGetItsActiveJob() throws Exception {
         byte[] png = SlideIntegrationTestSupport.uniquePng();
         Answer first = upload("filename=a.png&mpp=0.5", png).call();
