@@ -84,7 +84,7 @@ class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {
 
     @Test
     void analysesTheFixtureSlideAsTheOfficialHiptCodeDoes() throws Exception {
-        SlideUploadResponse upload = slides.uploadSlide(SLIDE.toFile(), null, "E2E-0001", null, null);
+        SlideUploadResponse upload = slides.uploadSlide(SLIDE.toFile(), null, "E2E-0001", null, null, null);
 
         SlideView slide = upload.getSlide();
         assertThat(slide.getFilename()).isEqualTo("small_HE.svs");

@@ -31,12 +31,28 @@ class AnalysisJobRepository {
 
     void insert(AnalysisJob job) {
         jdbc.sql("""
-                        insert into analysis_job (id, slide_id, status, blob_key, mpp_override, done_regions,
-                            total_regions, attempts, cancel_requested, created_at, updated_at, version)
-                        values (:id, :slide, :status, :blob, :mpp, 0, 0, 0, false, :now, :now, 0)""")
+                        insert into analysis_job (id, slide_id, status, blob_key, mpp_override, recompute_all,
+                            done_regions, total_regions, attempts, cancel_requested, created_at, updated_at, version,
+                            active_slide_id)
+                        values (:id, :slide, :status, :blob, :mpp, :recompute, 0, 0, 0, false, :now, :now, 0, :slide)""")
                 .param("id", job.id()).param("slide", job.slideId()).param("status", job.status().name())
-                .param("blob", job.blobKey()).param("mpp", job.mppOverride()).param("now", odt(job.createdAt()))
+                .param("blob", job.blobKey()).param("mpp", job.mppOverride()).param("recompute", job.recomputeAll())
+                .param("now", odt(job.createdAt()))
                 .update();
+    }
+
+    /**
+     * Takes the queue's lock row until the surrounding transaction ends: submissions that hold it one after the
+     * other count the queue and insert their job as one step, on H2 and PostgreSQL alike.
+     */
+    void lockQueue() {
+        jdbc.sql("select id from analysis_queue_lock where id = 1 for update").query(Integer.class).single();
+    }
+
+    /** The slide's QUEUED or RUNNING job; the database holds at most one. */
+    Optional<AnalysisJob> activeForSlide(UUID slideId) {
+        return jdbc.sql("select * from analysis_job where active_slide_id = :slide").param("slide", slideId)
+                .query(this::map).optional();
     }
 
     void delete(UUID id) {
@@ -89,10 +105,24 @@ class AnalysisJobRepository {
                 .param("attempt", attempt).update() == 1;
     }
 
+    /**
+     * Records what the attempt found in store: regions it reuses and stored regions no longer in the grid (kept at
+     * the larger count: an earlier attempt may have dropped them already); false if the attempt lost the job.
+     */
+    boolean planned(UUID id, int attempt, int reused, int dropped) {
+        return jdbc.sql("""
+                        update analysis_job set reused_regions = :reused, dropped_regions = greatest(dropped_regions, :dropped),
+                            updated_at = :now, version = version + 1
+                        where id = :id and attempts = :attempt and status = 'RUNNING' and cancel_requested = false""")
+                .param("reused", reused).param("dropped", dropped).param("now", now()).param("id", id)
+                .param("attempt", attempt).update() == 1;
+    }
+
+    /** Ends the attempt's job in a final {@code status}. */
     boolean finishRunning(UUID id, int attempt, JobStatus status, String code, String detail) {
         return jdbc.sql("""
                         update analysis_job set status = :status, error_code = :code, error_detail = :detail,
-                            finished_at = :now, updated_at = :now, version = version + 1
+                            active_slide_id = null, finished_at = :now, updated_at = :now, version = version + 1
                         where id = :id and attempts = :attempt and status = 'RUNNING'""")
                 .param("status", status.name()).param("code", code).param("detail", clip(detail))
                 .param("now", now()).param("id", id).param("attempt", attempt).update() == 1;
@@ -108,11 +138,11 @@ class AnalysisJobRepository {
                 .param("attempt", attempt).update() == 1;
     }
 
-    /** Ends a job that is not running (queued, or a dead worker's) without a new attempt. */
+    /** Ends a job that is not running (queued, or a dead worker's) in a final {@code status}, without an attempt. */
     boolean finishIdle(AnalysisJob job, JobStatus status, String code, String detail) {
         return jdbc.sql("""
                         update analysis_job set status = :status, error_code = :code, error_detail = :detail,
-                            finished_at = :now, updated_at = :now, version = version + 1
+                            active_slide_id = null, finished_at = :now, updated_at = :now, version = version + 1
                         where id = :id and version = :version""")
                 .param("status", status.name()).param("code", code).param("detail", clip(detail))
                 .param("now", now()).param("id", job.id()).param("version", job.version()).update() == 1;
@@ -135,6 +165,7 @@ class AnalysisJobRepository {
         Double mppOverride = rs.wasNull() ? null : mpp;
         return new AnalysisJob(rs.getObject("id", UUID.class), rs.getObject("slide_id", UUID.class),
                 JobStatus.valueOf(rs.getString("status")), rs.getString("blob_key"), mppOverride,
+                rs.getBoolean("recompute_all"), rs.getInt("reused_regions"), rs.getInt("dropped_regions"),
                 rs.getInt("done_regions"), rs.getInt("total_regions"), rs.getInt("attempts"),
                 rs.getBoolean("cancel_requested"), rs.getString("error_code"), rs.getString("error_detail"),
                 instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "finished_at"),

@@ -11,8 +11,10 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** {@link AnalysisJobs} on the {@code analysis_job} table and db-scheduler's persistent queue. */
 @Service
@@ -25,37 +27,46 @@ class AnalysisJobService implements AnalysisJobs {
     private final OneTimeTask<AnalysisTaskData> task;
     private final JobProperties properties;
 
+    private final TransactionTemplate transaction;
+
     AnalysisJobService(AnalysisJobRepository jobs, SchedulerClient queue, OneTimeTask<AnalysisTaskData> task,
-                       JobProperties properties) {
+                       JobProperties properties, PlatformTransactionManager transactions) {
         this.jobs = jobs;
         this.queue = queue;
         this.task = task;
         this.properties = properties;
+        this.transaction = new TransactionTemplate(transactions);
     }
 
     @Override
-    public JobView submit(AnalysisRequest request) {
+    public Submission enqueue(AnalysisRequest request) {
         Objects.requireNonNull(request.slideId(), "slideId");
         Objects.requireNonNull(request.blobKey(), "blobKey");
-        int queued = jobs.countByStatus(JobStatus.QUEUED);
-        if (queued >= properties.maxQueued()) {
-            throw new QueueFullException(queued, properties.retryAfter());
-        }
-        Instant now = AnalysisJobRepository.nowInstant();
-        AnalysisJob job = new AnalysisJob(UUID.randomUUID(), request.slideId(), JobStatus.QUEUED, request.blobKey(),
-                request.mppOverride(), 0, 0, 0, false, null, null, now, null, null, now, 0);
-        jobs.insert(job);
-        try {
-            // Through a transaction-aware DataSource: inside the caller's transaction, row and execution commit
-            // (or roll back) together.
+        // One transaction (the caller's, when it has one) from the lock to the queue entry: the lock row makes
+        // concurrent submissions take turns, so the active-job lookup, the queue count and the insert are one step.
+        return transaction.execute(status -> {
+            jobs.lockQueue();
+            Optional<AnalysisJob> active = jobs.activeForSlide(request.slideId());
+            if (active.isPresent()) {
+                log.info("Slide {} already has active analysis job {}: not queueing another", request.slideId(),
+                        active.get().id());
+                return new Submission(active.get().view(), false);
+            }
+            int queued = jobs.countByStatus(JobStatus.QUEUED);
+            if (queued >= properties.maxQueued()) {
+                throw new QueueFullException(queued, properties.retryAfter());
+            }
+            Instant now = AnalysisJobRepository.nowInstant();
+            AnalysisJob job = new AnalysisJob(UUID.randomUUID(), request.slideId(), JobStatus.QUEUED,
+                    request.blobKey(), request.mppOverride(), request.recomputeAll(), 0, 0, 0, 0, 0, false, null,
+                    null, now, null, null, now, 0);
+            jobs.insert(job);
+            // Through a transaction-aware DataSource: row and execution commit (or roll back) together.
             queue.schedule(task.instance(job.id().toString(), new AnalysisTaskData(job.id())), now);
-        } catch (RuntimeException e) {
-            jobs.delete(job.id());
-            throw e;
-        }
-        wakeWorkersAfterCommit();
-        log.info("Queued analysis job {} for slide {}", job.id(), job.slideId());
-        return job.view();
+            wakeWorkersAfterCommit();
+            log.info("Queued analysis job {} for slide {}", job.id(), job.slideId());
+            return new Submission(job.view(), true);
+        });
     }
 
     @Override

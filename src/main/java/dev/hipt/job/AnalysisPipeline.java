@@ -7,6 +7,7 @@ import dev.hipt.results.Provenance;
 import dev.hipt.results.RegionResult;
 import dev.hipt.results.RegionResults;
 import dev.hipt.results.SlideResult;
+import dev.hipt.results.StoredRegion;
 import dev.hipt.wsi.Region;
 import dev.hipt.wsi.RgbImage;
 import java.io.IOException;
@@ -14,9 +15,11 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -27,8 +30,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * One analysis: slide to region grid, regions read ahead on reader threads while the model encodes earlier ones in
- * batches, every region stored as soon as it is encoded, then the slide-level result. Regions already stored for
- * the same model version are skipped, which is how a job resumes after its worker died.
+ * batches, every region stored as soon as it is encoded, then the slide-level result. A region is identified by its
+ * level-0 geometry and the model version: one already stored is reused (unless the request recomputes all), which
+ * is also how a job resumes after its worker died; stored regions that the grid no longer has are dropped.
  */
 @Component
 class AnalysisPipeline {
@@ -65,24 +69,74 @@ class AnalysisPipeline {
     void run(AnalysisRequest request, JobControl control) throws IOException {
         LoadedModels loaded = models.models();
         Provenance provenance = loaded.provenance();
+        List<StoredRegion> gone;
         try (SlideSource.OpenedSlide slide = slides.open(request)) {
             List<Region> regions = slide.regions();
-            Set<Integer> stored = results.storedRegions(request.slideId(), provenance.modelVersion());
-            List<Region> todo = regions.stream().filter(r -> !stored.contains(r.index())).toList();
-            int done = regions.size() - todo.size();
-            if (done > 0) {
-                log.info("Slide {}: resuming with {} of {} regions already stored", request.slideId(), done,
-                        regions.size());
-            }
+            Plan plan = plan(request, control, provenance.modelVersion(), regions);
+            int done = regions.size() - plan.todo().size();
             control.progress(done, regions.size());
-            encodeRegions(request, slide, todo, loaded, done, regions.size(), control);
+            encodeRegions(request, control, slide, plan.todo(), loaded, done, regions.size());
+            gone = plan.gone();
         }
         control.checkpoint();
+        // Only now that the new grid is complete: until here the old results still describe the slide.
+        gone.forEach(region -> results.drop(request.slideId(), provenance.modelVersion(), region));
         storeSlideResult(request, loaded);
     }
 
-    private void encodeRegions(AnalysisRequest request, SlideSource.OpenedSlide slide, List<Region> todo,
-                               LoadedModels loaded, int done, int total, JobControl control) {
+    /**
+     * Matches the grid against the stored regions by level-0 geometry: a stored region of the same geometry is
+     * kept (its grid position and tissue fraction brought up to date) unless the caller asked to recompute all;
+     * regions this job stored in an earlier attempt are always kept, which is how a job resumes; stored regions
+     * outside the grid are to be dropped.
+     */
+    private Plan plan(AnalysisRequest request, JobControl control, String modelVersion, List<Region> regions) {
+        Map<Footprint, StoredRegion> stored = new HashMap<>();
+        for (StoredRegion region : results.storedRegions(request.slideId(), modelVersion)) {
+            stored.put(new Footprint(region.x(), region.y(), region.width(), region.height()), region);
+        }
+        UUID jobId = control.jobId();
+        List<Region> todo = new ArrayList<>();
+        int reused = 0;
+        int resumed = 0;
+        for (Region region : regions) {
+            StoredRegion found = stored.remove(Footprint.of(region));
+            boolean ours = found != null && jobId.equals(found.jobId());
+            if (found == null || (request.recomputeAll() && !ours)) {
+                todo.add(region);
+                continue;
+            }
+            if (found.index() != region.index() || found.tissueFraction() != region.tissueFraction()) {
+                results.relocate(request.slideId(), modelVersion, found, region.index(), region.tissueFraction());
+            }
+            if (ours) {
+                resumed++;
+            } else {
+                reused++;
+            }
+        }
+        List<StoredRegion> gone = List.copyOf(stored.values());
+        control.planned(reused, gone.size());
+        if (reused + resumed + gone.size() > 0) {
+            log.info("Slide {}: {} regions in the grid, {} reused, {} resumed, {} to encode, {} stored regions no "
+                            + "longer in the grid", request.slideId(), regions.size(), reused, resumed, todo.size(),
+                    gone.size());
+        }
+        return new Plan(todo, gone);
+    }
+
+    private record Plan(List<Region> todo, List<StoredRegion> gone) {
+    }
+
+    /** Where a region lies on the slide, in level-0 pixels: what identifies its stored result. */
+    private record Footprint(long x, long y, long width, long height) {
+        static Footprint of(Region region) {
+            return new Footprint(region.x(), region.y(), region.width(), region.height());
+        }
+    }
+
+    private void encodeRegions(AnalysisRequest request, JobControl control, SlideSource.OpenedSlide slide,
+                               List<Region> todo, LoadedModels loaded, int done, int total) {
         // At most `window` regions are in memory at once: the batch the model works on plus those read ahead.
         int window = properties.batchRegions() + properties.readAhead();
         Deque<Future<Prepared>> pending = new ArrayDeque<>();
@@ -105,9 +159,9 @@ class AnalysisPipeline {
                 for (int i = 0; i < batch.size(); i++) {
                     Region region = batch.get(i).region();
                     RegionEmbedding e = embeddings.get(i);
-                    results.store(request.slideId(), loaded.provenance(), new RegionResult(region.index(),
-                            region.x(), region.y(), region.width(), region.height(), region.tissueFraction(),
-                            e.cls4k(), e.mean256(), e.cls256()));
+                    results.store(request.slideId(), loaded.provenance(), control.jobId(),
+                            new RegionResult(region.index(), region.x(), region.y(), region.width(), region.height(),
+                                    region.tissueFraction(), e.cls4k(), e.mean256(), e.cls256()));
                     metrics.regionProcessed();
                     control.progress(++done, total);
                 }

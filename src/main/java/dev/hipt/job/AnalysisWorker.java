@@ -164,6 +164,18 @@ class AnalysisWorker {
         }
 
         @Override
+        public UUID jobId() {
+            return jobId;
+        }
+
+        @Override
+        public void planned(int reused, int dropped) {
+            if (!jobs.planned(jobId, attempt, reused, dropped)) {
+                throw whyNotOwned();
+            }
+        }
+
+        @Override
         public void progress(int done, int total) {
             if (!jobs.progress(jobId, attempt, done, total)) {
                 throw whyNotOwned();

@@ -1,7 +1,21 @@
 package dev.hipt.job;
 
+import java.util.UUID;
+
 /** What a running analysis reports to, and asks of, the job that owns it. */
 interface JobControl {
+
+    /** The job this analysis runs for: regions it stores carry it, so a resumed attempt knows its own. */
+    UUID jobId();
+
+    /**
+     * Records what the analysis found in store once its grid is planned.
+     *
+     * @param reused  regions of the grid whose stored result (another job's) is kept
+     * @param dropped stored regions that are no longer in the grid
+     * @throws AnalysisStopped when the job was cancelled or this attempt no longer owns it
+     */
+    void planned(int reused, int dropped);
 
     /**
      * Records progress in regions.

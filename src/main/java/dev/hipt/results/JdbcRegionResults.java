@@ -15,8 +15,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
@@ -28,11 +26,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Results in the database ({@code region_embedding}, {@code slide_result}) and cls256 grids as {@code .npy} blobs under
- * {@code results/<slideId>/<modelVersion>/region-<index>.npy}.
+ * {@code results/<slideId>/<modelVersion>/region-<x>-<y>-<width>x<height>.npy}: a region is identified by its level-0
+ * geometry, never by its index, which is only its position in the newest grid.
  *
  * <p>Writes are idempotent without vendor-specific upserts: update the row, insert it when there was none, and update
  * again when a concurrent writer inserted first. A region's blob is written before its row, so a row never points at a
- * missing blob; the blob key is fixed per (slide, model version, region), so a rewrite replaces the blob.
+ * missing blob; the blob key is fixed per (slide, model version, geometry), so a rewrite replaces the blob.
  */
 @Repository
 class JdbcRegionResults implements RegionResults {
@@ -41,6 +40,11 @@ class JdbcRegionResults implements RegionResults {
 
     private static final Pattern SAFE_VERSION = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** The one order of a slide's regions: /embeddings, the patches .npy and the slide result all read it. */
+    private static final String ORDER = " ORDER BY region_index, y, x";
+    private static final String BY_GEOMETRY =
+            " WHERE slide_id = ? AND model_version = ? AND x = ? AND y = ? AND width = ? AND height = ?";
 
     private final JdbcClient jdbc;
     private final BlobStore blobs;
@@ -62,23 +66,44 @@ class JdbcRegionResults implements RegionResults {
         return PREFIX + slideId + "/";
     }
 
-    static String cls256Key(UUID slideId, String modelVersion, int index) {
-        return slidePrefix(slideId) + modelVersion + "/region-" + index + ".npy";
+    static String cls256Key(UUID slideId, String modelVersion, long x, long y, long width, long height) {
+        return slidePrefix(slideId) + modelVersion + "/region-" + x + "-" + y + "-" + width + "x" + height + ".npy";
     }
 
     @Override
-    public Set<Integer> storedRegions(UUID slideId, String modelVersion) {
-        return new TreeSet<>(jdbc.sql("""
-                        SELECT region_index FROM region_embedding WHERE slide_id = ? AND model_version = ?""")
+    public List<StoredRegion> storedRegions(UUID slideId, String modelVersion) {
+        return jdbc.sql("""
+                        SELECT region_index, x, y, width, height, tissue_fraction, job_id FROM region_embedding
+                        WHERE slide_id = ? AND model_version = ? """ + ORDER)
                 .params(slideId, modelVersion)
-                .query(Integer.class)
-                .list());
+                .query((rs, n) -> new StoredRegion(rs.getInt(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getDouble(6), rs.getObject(7, UUID.class)))
+                .list();
     }
 
     @Override
-    public void store(UUID slideId, Provenance provenance, RegionResult region) {
+    public void relocate(UUID slideId, String modelVersion, StoredRegion region, int index, double tissueFraction) {
+        jdbc.sql("UPDATE region_embedding SET region_index = ?, tissue_fraction = ?" + BY_GEOMETRY)
+                .params(index, tissueFraction, slideId, modelVersion, region.x(), region.y(), region.width(),
+                        region.height())
+                .update();
+    }
+
+    @Override
+    public void drop(UUID slideId, String modelVersion, StoredRegion region) {
+        Object[] where = {slideId, modelVersion, region.x(), region.y(), region.width(), region.height()};
+        Optional<String> blob = blobKey(where);
+        // row first: a row must never point at a blob that is gone
+        jdbc.sql("DELETE FROM region_embedding" + BY_GEOMETRY).params(where).update();
+        blob.ifPresent(this::deleteBlob);
+    }
+
+    @Override
+    public void store(UUID slideId, Provenance provenance, UUID jobId, RegionResult region) {
         String version = requireVersion(provenance);
-        String key = cls256Key(slideId, version, region.index());
+        String key = cls256Key(slideId, version, region.x(), region.y(), region.width(), region.height());
+        Optional<String> previousKey = blobKey(new Object[] {slideId, version, region.x(), region.y(),
+                region.width(), region.height()}).filter(previous -> !previous.equals(key));
         try {
             if (region.cls256() != null) {
                 int dim = region.mean256().length;
@@ -96,23 +121,38 @@ class JdbcRegionResults implements RegionResults {
             throw new UncheckedIOException("cannot write cls256 blob " + key, e);
         }
         String blobKey = region.cls256() == null ? null : key;
-        Object[] values = {region.x(), region.y(), region.width(), region.height(), region.tissueFraction(),
-                Vectors.toBytes(region.cls4k()), Vectors.toBytes(region.mean256()), blobKey, now(),
-                slideId, version, region.index()};
+        Object[] values = {region.index(), region.tissueFraction(), Vectors.toBytes(region.cls4k()),
+                Vectors.toBytes(region.mean256()), blobKey, jobId, now(),
+                slideId, version, region.x(), region.y(), region.width(), region.height()};
         upsert("""
-                UPDATE region_embedding SET x = ?, y = ?, width = ?, height = ?, tissue_fraction = ?, cls4k = ?,
-                  mean256 = ?, cls256_blob_key = ?, created_at = ?
-                WHERE slide_id = ? AND model_version = ? AND region_index = ?""", """
-                INSERT INTO region_embedding (x, y, width, height, tissue_fraction, cls4k, mean256, cls256_blob_key,
-                  created_at, slide_id, model_version, region_index)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", values);
+                UPDATE region_embedding SET region_index = ?, tissue_fraction = ?, cls4k = ?, mean256 = ?,
+                  cls256_blob_key = ?, job_id = ?, created_at = ?""" + BY_GEOMETRY, """
+                INSERT INTO region_embedding (region_index, tissue_fraction, cls4k, mean256, cls256_blob_key, job_id,
+                  created_at, slide_id, model_version, x, y, width, height)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", values);
+        // a row stored before V5 named its blob by region index: that blob is now garbage
+        previousKey.ifPresent(this::deleteBlob);
+    }
+
+    /** The cls256 blob key of the region at {@code (slide, version, x, y, width, height)}, if stored with one. */
+    private Optional<String> blobKey(Object[] geometry) {
+        return jdbc.sql("SELECT cls256_blob_key FROM region_embedding" + BY_GEOMETRY).params(geometry)
+                .query((rs, n) -> Optional.ofNullable(rs.getString(1))).optional().flatMap(key -> key);
+    }
+
+    private void deleteBlob(String key) {
+        try {
+            blobs.delete(key);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete cls256 blob " + key, e);
+        }
     }
 
     @Override
     public List<RegionResult> load(UUID slideId, String modelVersion, boolean withCls256) {
         return jdbc.sql("""
                         SELECT region_index, x, y, width, height, tissue_fraction, cls4k, mean256, cls256_blob_key
-                        FROM region_embedding WHERE slide_id = ? AND model_version = ? ORDER BY region_index""")
+                        FROM region_embedding WHERE slide_id = ? AND model_version = ? """ + ORDER)
                 .params(slideId, modelVersion)
                 .query((rs, n) -> regionRow(rs, withCls256 ? rs.getString("cls256_blob_key") : null))
                 .list();
@@ -159,11 +199,11 @@ class JdbcRegionResults implements RegionResults {
                 .optional();
     }
 
-    /** The cls256 blob keys of a slide's regions in index order. */
+    /** The cls256 blob keys of a slide's regions in index order, the order of {@link #load}. */
     List<RegionBlob> regionBlobs(UUID slideId, String modelVersion) {
         return jdbc.sql("""
                         SELECT region_index, cls256_blob_key FROM region_embedding
-                        WHERE slide_id = ? AND model_version = ? ORDER BY region_index""")
+                        WHERE slide_id = ? AND model_version = ? """ + ORDER)
                 .params(slideId, modelVersion)
                 .query((rs, n) -> new RegionBlob(rs.getInt(1), rs.getString(2)))
                 .list();

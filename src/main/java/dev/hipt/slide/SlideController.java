@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -46,9 +48,15 @@ class SlideController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "uploadSlide", summary = "Upload a slide and queue its analysis",
             description = "The body is multipart/form-data with a part `file` (and optional `externalId`, `mpp`,"
-                    + " `reanalyse`), or the raw file as application/octet-stream with `?filename=`. It is streamed"
-                    + " to storage and never buffered. The same bytes uploaded again return the existing slide"
-                    + " and its newest job (200) unless `reanalyse=true`.",
+                    + " `reanalyse`, `force`), or the raw file as application/octet-stream with `?filename=`. It is"
+                    + " streamed to storage and never buffered. The same bytes uploaded again return the existing"
+                    + " slide and its newest job (200) unless `reanalyse=true` (202 with the new job). A reanalysis"
+                    + " reuses stored regions of unchanged level-0 geometry and model version, encodes new ones and"
+                    + " drops those no longer in the grid; `force=true` encodes every region again. A slide has at"
+                    + " most one queued or running analysis: while it has one, that job is returned (200,"
+                    + " `analysis` ALREADY_ACTIVE). An `externalId` is recorded on a slide that has none; another"
+                    + " `externalId`, or another `mpp` without `reanalyse=true`, is 409 SLIDE_CONFLICT naming"
+                    + " `slideId` and `field`. `applied` lists the fields that changed the existing slide.",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
                 @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
                         schema = @Schema(implementation = SlideUploadForm.class)),
@@ -56,6 +64,9 @@ class SlideController {
                         schema = @Schema(type = "string", format = "binary"))}))
     @ApiResponse(responseCode = "202", description = "Registered; analysis queued. Location names the slide.")
     @ApiResponse(responseCode = "200", description = "The same bytes were uploaded before: the existing slide")
+    @ApiResponse(responseCode = "409", description = "The same bytes are registered with another externalId, or"
+            + " with another mpp and reanalyse is not true, or another mpp while an analysis is active"
+            + " (SLIDE_CONFLICT; properties slideId, field)")
     @ApiResponse(responseCode = "413", description = "Larger than hipt.upload.max-size (PAYLOAD_TOO_LARGE)")
     @ApiResponse(responseCode = "415", description = "Neither multipart/form-data nor application/octet-stream")
     @ApiResponse(responseCode = "422", description = "Not a readable slide: UNSUPPORTED_FORMAT, CORRUPT_SLIDE,"
@@ -69,18 +80,23 @@ class SlideController {
             @Parameter(description = "Microns per pixel, required when the file does not say",
                     schema = @Schema(type = "number", format = "double", exclusiveMinimum = true, minimum = "0"))
             @RequestParam(required = false) String mpp,
-            @Parameter(description = "Queue a new analysis even when the same bytes were uploaded before")
-            @RequestParam(defaultValue = "false") boolean reanalyse) throws IOException {
+            @Parameter(description = "Queue a new analysis even when the same bytes were uploaded before; stored"
+                    + " regions of unchanged geometry are reused")
+            @RequestParam(defaultValue = "false") boolean reanalyse,
+            @Parameter(description = "With a reanalysis (implies reanalyse=true): encode every region again instead"
+                    + " of reusing stored ones")
+            @RequestParam(defaultValue = "false") boolean force) throws IOException {
         // Before anything else touches the body: a declared length over the limit is refused unread.
         receiver.checkDeclaredLength(request);
         UploadReceiver.Parameters query = new UploadReceiver.Parameters(filename, blankToNull(externalId),
-                parseMpp(blankToNull(mpp)), reanalyse);
+                parseMpp(blankToNull(mpp)), reanalyse, force);
         checkExternalId(query.externalId());
         UploadReceiver.Received received = receiver.receive(request, query);
         try {
             checkExternalId(received.externalId());
             SlideService.Registration registration = service.register(received);
-            SlideUploadResponse body = new SlideUploadResponse(registration.slide(), registration.job());
+            SlideUploadResponse body = new SlideUploadResponse(registration.slide(), registration.job(),
+                    registration.analysis(), registration.applied());
             HttpStatus status = registration.newJob() ? HttpStatus.ACCEPTED : HttpStatus.OK;
             return ResponseEntity.status(status)
                     .location(URI.create("/api/v1/slides/" + registration.slide().id()))
@@ -116,6 +132,17 @@ class SlideController {
     ResponseEntity<Void> delete(@PathVariable UUID id) throws IOException {
         service.delete(id);
         return ResponseEntity.noContent().build();
+    }
+
+    /** 409 SLIDE_CONFLICT as problem+json, with the existing slide and the conflicting request field. */
+    @ExceptionHandler(SlideConflictException.class)
+    ResponseEntity<ProblemDetail> conflict(SlideConflictException e, HttpServletRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
+        problem.setProperty("code", SlideConflictException.CODE);
+        problem.setProperty("slideId", e.slideId());
+        problem.setProperty("field", e.field());
+        problem.setInstance(URI.create(request.getRequestURI()));
+        return ResponseEntity.status(HttpStatus.CONFLICT).body(problem);
     }
 
     static Double parseMpp(String value) {

@@ -86,6 +86,17 @@ class SlideRepository {
                 .update();
     }
 
+    /**
+     * Sets the caller's identifier of a slide that has none yet; false when the slide has one already (possibly
+     * set by a concurrent upload).
+     */
+    boolean setExternalIdIfNone(UUID id, String externalId) {
+        return jdbc.sql("update slides set external_id = ?, updated_at = ?, version = version + 1"
+                        + " where id = ? and external_id is null")
+                .params(externalId, OffsetDateTime.now(ZoneOffset.UTC), id)
+                .update() == 1;
+    }
+
     /** Deletes the slide; its levels, jobs and results go with it (foreign keys cascade). */
     boolean delete(UUID id) {
         return jdbc.sql("delete from slides where id = ?").param(id).update() > 0;

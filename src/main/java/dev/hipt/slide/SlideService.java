@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,8 +51,12 @@ class SlideService {
         this.transaction = new TransactionTemplate(transactions);
     }
 
-    /** The outcome of an upload; {@code created} is false when the same bytes were already registered. */
-    record Registration(SlideView slide, JobView job, boolean created, boolean newJob) {
+    /**
+     * The outcome of an upload; {@code created} is false when the same bytes were already registered, {@code applied}
+     * names the request fields that changed an existing slide.
+     */
+    record Registration(SlideView slide, JobView job, boolean created, boolean newJob,
+                        SlideUploadResponse.Analysis analysis, List<String> applied) {
     }
 
     /** Registers a received upload; the caller deletes the temporary file afterwards, whatever happened. */
@@ -89,32 +94,103 @@ class SlideService {
         }
         log.info("Registered slide {} (sha256 {}, {} bytes), analysis job {}", slide.id(),
                 slide.sha256().substring(0, 12), slide.sizeBytes(), job.id());
-        return new Registration(view(slide, job), job, true, true);
+        return new Registration(view(slide, job), job, true, true, SlideUploadResponse.Analysis.QUEUED, List.of());
     }
 
-    /** The same bytes again: the existing slide, with a new job only when {@code reanalyse} is asked for. */
+    /**
+     * The same bytes again: the existing slide, with a new job only when {@code reanalyse} is asked for. Nothing the
+     * caller sent is dropped: an {@code externalId} is recorded when the slide has none, a different one is a
+     * conflict; a different {@code mpp} is applied (and analysed) with {@code reanalyse=true} and a conflict without.
+     * The changes and the job commit together, or not at all.
+     */
     private Registration again(Slide slide, UploadReceiver.Received upload) {
+        String externalId = upload.externalId();
+        boolean newExternalId = externalId != null && !externalId.equals(slide.externalId());
+        if (newExternalId && slide.externalId() != null) {
+            throw externalIdConflict(slide.id());
+        }
+        boolean newMpp = upload.mpp() != null && !sameMpp(upload.mpp(), slide);
+        if (newMpp && !upload.reanalyse()) {
+            throw new SlideConflictException(slide.id(), "mpp", "Slide " + slide.id() + " is registered with mpp "
+                    + slide.mppX() + ", not " + upload.mpp() + "; send reanalyse=true to analyse it with the new mpp.");
+        }
+        List<String> applied = new ArrayList<>();
         if (!upload.reanalyse()) {
+            if (newExternalId) {
+                transaction.executeWithoutResult(status -> setExternalId(slide.id(), externalId));
+                applied.add("externalId");
+            }
+            Slide current = slides.findById(slide.id()).orElse(slide);
             JobView latest = jobs.latestForSlide(slide.id()).orElse(null);
             log.info("Upload of slide {} deduplicated by sha256", slide.id());
-            return new Registration(view(slide, latest), latest, false, false);
+            return new Registration(view(current, latest), latest, false, false,
+                    SlideUploadResponse.Analysis.DEDUPLICATED, applied);
         }
-        Double mpp = upload.mpp();
-        if (mpp == null && MPP_FROM_REQUEST.equals(slide.mppSource())) {
-            mpp = slide.mppX();
-        }
-        JobView job;
+        Double mpp = newMpp ? upload.mpp() : MPP_FROM_REQUEST.equals(slide.mppSource()) ? slide.mppX() : null;
+        AnalysisJobs.Submission submission;
         try {
-            job = jobs.submit(new AnalysisRequest(slide.id(), slide.blobKey(), mpp));
+            submission = transaction.execute(status -> {
+                if (newExternalId) {
+                    setExternalId(slide.id(), externalId);
+                }
+                AnalysisJobs.Submission submitted = jobs.enqueue(
+                        new AnalysisRequest(slide.id(), slide.blobKey(), mpp, upload.force()));
+                if (newMpp && !submitted.queued()) {
+                    throw new SlideConflictException(slide.id(), "mpp", "Analysis job " + submitted.job().id()
+                            + " of slide " + slide.id() + " is queued or running with mpp " + slide.mppX()
+                            + "; cancel it or wait for it to end, then reanalyse with the new mpp.");
+                }
+                if (newMpp) {
+                    slides.updateMpp(slide.id(), upload.mpp(), MPP_FROM_REQUEST);
+                }
+                return submitted;
+            });
         } catch (RuntimeException e) {
             throw translate(e);
         }
-        if (upload.mpp() != null) {
-            slides.updateMpp(slide.id(), upload.mpp(), MPP_FROM_REQUEST);
-            slide = slides.findById(slide.id()).orElse(slide);
+        if (newExternalId) {
+            applied.add("externalId");
         }
-        log.info("Slide {} queued for reanalysis, job {}", slide.id(), job.id());
-        return new Registration(view(slide, job), job, false, true);
+        if (newMpp) {
+            applied.add("mpp");
+        }
+        Slide current = slides.findById(slide.id()).orElse(slide);
+        JobView job = submission.job();
+        SlideUploadResponse.Analysis analysis;
+        if (!submission.queued()) {
+            analysis = SlideUploadResponse.Analysis.ALREADY_ACTIVE;
+            log.info("Slide {} has analysis job {} active already: reanalysis not queued", slide.id(), job.id());
+        } else {
+            analysis = upload.force() ? SlideUploadResponse.Analysis.RECOMPUTE_QUEUED
+                    : SlideUploadResponse.Analysis.REANALYSIS_QUEUED;
+            log.info("Slide {} queued for reanalysis ({}), job {}", slide.id(), analysis, job.id());
+        }
+        return new Registration(view(current, job), job, false, submission.queued(), analysis, applied);
+    }
+
+    private void setExternalId(UUID slideId, String externalId) {
+        if (!slides.setExternalIdIfNone(slideId, externalId)) {
+            // set by a concurrent upload meanwhile: the same value is no conflict
+            String now = slides.findById(slideId).map(Slide::externalId).orElse(null);
+            if (!externalId.equals(now)) {
+                throw externalIdConflict(slideId);
+            }
+        }
+    }
+
+    private static SlideConflictException externalIdConflict(UUID slideId) {
+        // The detail never repeats either identifier: an externalId may be a patient-linked accession.
+        return new SlideConflictException(slideId, "externalId", "These bytes are registered as slide " + slideId
+                + " with another externalId; an externalId is set once and never replaced.");
+    }
+
+    /** Whether {@code mpp} is what the slide is registered with (both axes), up to rounding. */
+    private static boolean sameMpp(double mpp, Slide slide) {
+        return slide.mppX() != null && slide.mppY() != null && close(mpp, slide.mppX()) && close(mpp, slide.mppY());
+    }
+
+    private static boolean close(double a, double b) {
+        return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
     }
 
     Optional<SlideView> find(UUID id) {

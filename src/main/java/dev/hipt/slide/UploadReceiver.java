@@ -44,12 +44,18 @@ final class UploadReceiver {
     }
 
     /** The upload's parameters from the query string; multipart fields, when present, take precedence. */
-    record Parameters(String filename, String externalId, Double mpp, boolean reanalyse) {
+    record Parameters(String filename, String externalId, Double mpp, boolean reanalyse, boolean force) {
     }
 
-    /** A received file: {@code file} is a temporary file the caller must delete. */
+    /**
+     * A received file: {@code file} is a temporary file the caller must delete. {@code force} (recompute every
+     * region) implies {@code reanalyse}.
+     */
     record Received(Path file, String filename, String sha256, long size, String externalId, Double mpp,
-                    boolean reanalyse) {
+                    boolean reanalyse, boolean force) {
+        Received {
+            reanalyse = reanalyse || force;
+        }
     }
 
     /** Answers 413 before anything is read when the declared length is over the limit. */
@@ -75,7 +81,8 @@ final class UploadReceiver {
         try {
             String[] digest = new String[1];
             long size = copy(request.getInputStream(), file, digest);
-            return new Received(file, filename, digest[0], size, query.externalId(), query.mpp(), query.reanalyse());
+            return new Received(file, filename, digest[0], size, query.externalId(), query.mpp(), query.reanalyse(),
+                    query.force());
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(file);
             throw e;
@@ -88,6 +95,7 @@ final class UploadReceiver {
         String externalId = query.externalId();
         Double mpp = query.mpp();
         boolean reanalyse = query.reanalyse();
+        boolean force = query.force();
         Path file = null;
         String filename = null;
         String sha256 = null;
@@ -119,6 +127,8 @@ final class UploadReceiver {
                     mpp = SlideController.parseMpp(blankToNull(readField(item)));
                 } else if ("reanalyse".equals(field)) {
                     reanalyse = parseBoolean("reanalyse", readField(item));
+                } else if ("force".equals(field)) {
+                    force = parseBoolean("force", readField(item));
                 } else if ("filename".equals(field)) {
                     readField(item); // the part's own file name wins; accepted for symmetry with raw uploads
                 } else {
@@ -128,7 +138,7 @@ final class UploadReceiver {
             if (file == null) {
                 throw ApiException.validationFailed("The multipart body needs a part named 'file'");
             }
-            return new Received(file, filename, sha256, size, externalId, mpp, reanalyse);
+            return new Received(file, filename, sha256, size, externalId, mpp, reanalyse, force);
         } catch (FileUploadException e) {
             deleteQuietly(file);
             throw new ApiException(HttpStatus.BAD_REQUEST, ErrorCodes.BAD_REQUEST,

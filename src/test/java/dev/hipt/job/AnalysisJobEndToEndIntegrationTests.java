@@ -8,6 +8,7 @@ import dev.hipt.results.Provenance;
 import dev.hipt.results.RegionResult;
 import dev.hipt.results.RegionResults;
 import dev.hipt.results.SlideResult;
+import dev.hipt.results.StoredRegion;
 import dev.hipt.storage.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
@@ -78,13 +78,24 @@ class AnalysisJobEndToEndIntegrationTests {
         }
 
         @Override
-        public Set<Integer> storedRegions(UUID slideId, String modelVersion) {
+        public List<StoredRegion> storedRegions(UUID slideId, String modelVersion) {
             return real.storedRegions(slideId, modelVersion);
         }
 
         @Override
-        public void store(UUID slideId, Provenance provenance, RegionResult region) {
-            real.store(slideId, provenance, region);
+        public void store(UUID slideId, Provenance provenance, UUID jobId, RegionResult region) {
+            real.store(slideId, provenance, jobId, region);
+        }
+
+        @Override
+        public void relocate(UUID slideId, String modelVersion, StoredRegion region, int index,
+                             double tissueFraction) {
+            real.relocate(slideId, modelVersion, region, index, tissueFraction);
+        }
+
+        @Override
+        public void drop(UUID slideId, String modelVersion, StoredRegion region) {
+            real.drop(slideId, modelVersion, region);
         }
 
         @Override

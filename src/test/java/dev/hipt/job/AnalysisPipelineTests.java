@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class AnalysisPipelineTests {
 
     private static final int REGIONS = 12;
+    private static final UUID JOB = UUID.randomUUID();
 
     private final ExecutorService readers = Executors.newFixedThreadPool(3);
     private final AtomicInteger read = new AtomicInteger();
@@ -41,6 +42,7 @@ class AnalysisPipelineTests {
     private final AtomicInteger maxInMemory = new AtomicInteger();
     private final List<Integer> batchSizes = new ArrayList<>();
     private final List<String> progress = new ArrayList<>();
+    private final List<String> planned = new ArrayList<>();
 
     @AfterEach
     void stopReaders() {
@@ -65,8 +67,8 @@ class AnalysisPipelineTests {
         Provenance provenance = new FakeModels().models().provenance();
         UUID slideId = UUID.randomUUID();
         for (int i = 0; i < 5; i++) {
-            results.store(slideId, provenance, new RegionResult(i, 0, 0, 1, 1, 1, new float[192], new float[384],
-                    new float[384]));
+            results.store(slideId, provenance, new RegionResult(i, i * 4096L, 0, 4096, 4096, 0.5, new float[192],
+                    new float[384], new float[384]));
         }
         FakeSlides slides = new FakeSlides();
         FakeSlides.Slide slide = slides.add(REGIONS);
@@ -81,8 +83,75 @@ class AnalysisPipelineTests {
     }
 
     @Test
+    void reanalysisOfAnotherGridReusesRegionsByGeometryEncodesNewOnesAndDropsTheRest() throws IOException {
+        InMemoryRegionResults results = new InMemoryRegionResults();
+        FakeInference inference = new FakeInference();
+        List<Region> grid = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            grid.add(new Region(i, i * 4096L, 0, 4096, 4096, 0.5));
+        }
+        AnalysisPipeline pipeline = new AnalysisPipeline(gridSlides(grid), inference, new FakeModels(), results,
+                readers, properties(1, 2), new JobMetrics(null, new SimpleMeterRegistry()));
+        UUID slideId = UUID.randomUUID();
+        pipeline.run(new AnalysisRequest(slideId, "grid", null), control(UUID.randomUUID()));
+        assertThat(inference.encodedRegions(0)).containsExactly(0, 1, 2, 3);
+
+        // New tissue settings (or mpp): the grid keeps the regions at x = 4096 and 8192, now first and second, loses
+        // those at 0 and 12288 and gains one at 16384, which takes index 2, the old index of another place.
+        grid.clear();
+        grid.add(new Region(0, 4096, 0, 4096, 4096, 0.75));
+        grid.add(new Region(1, 8192, 0, 4096, 4096, 0.5));
+        grid.add(new Region(2, 16384, 0, 4096, 4096, 0.5));
+        progress.clear();
+        pipeline.run(new AnalysisRequest(slideId, "grid", null), control(UUID.randomUUID()));
+
+        assertThat(inference.encodedRegions(0)).as("only the new region is encoded").containsExactly(0, 1, 2, 3, 2);
+        List<RegionResult> stored = results.load(slideId, FakeModels.MODEL_VERSION, false);
+        assertThat(stored).extracting(RegionResult::x).containsExactly(4096L, 8192L, 16384L);
+        assertThat(stored).extracting(RegionResult::index).containsExactly(0, 1, 2);
+        assertThat(stored.get(0).tissueFraction()).isEqualTo(0.75);
+        assertThat(stored.get(0).cls4k()[0]).as("the region encoded as index 1 of the first grid").isEqualTo(1f);
+        assertThat(results.slideResult(slideId).regions()).isEqualTo(3);
+        assertThat(progress.get(0)).isEqualTo("2/3");
+        assertThat(planned).last().isEqualTo("2 reused, 2 dropped");
+    }
+
+    @Test
+    void forcedReanalysisEncodesEveryRegionAgainButAResumedOneKeepsItsOwn() throws IOException {
+        InMemoryRegionResults results = new InMemoryRegionResults();
+        FakeInference inference = new FakeInference();
+        List<Region> grid = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            grid.add(new Region(i, i * 4096L, 0, 4096, 4096, 0.5));
+        }
+        AnalysisPipeline pipeline = new AnalysisPipeline(gridSlides(grid), inference, new FakeModels(), results,
+                readers, properties(1, 2), new JobMetrics(null, new SimpleMeterRegistry()));
+        UUID slideId = UUID.randomUUID();
+        pipeline.run(new AnalysisRequest(slideId, "grid", null), control(UUID.randomUUID()));
+        UUID forced = UUID.randomUUID();
+
+        pipeline.run(new AnalysisRequest(slideId, "grid", null, true), control(forced));
+        assertThat(inference.encodedRegions(0)).containsExactly(0, 1, 2, 0, 1, 2);
+        assertThat(planned).last().isEqualTo("0 reused, 0 dropped");
+
+        // The same forced job again (its worker died after storing everything): nothing is encoded a third time.
+        pipeline.run(new AnalysisRequest(slideId, "grid", null, true), control(forced));
+        assertThat(inference.encodedRegions(0)).hasSize(6);
+        assertThat(results.slideResult(slideId).regions()).isEqualTo(3);
+    }
+
+    @Test
     void cancelAtARegionBoundaryStopsBeforeTheNextBatch() {
         JobControl cancelAfterTwo = new JobControl() {
+            @Override
+            public UUID jobId() {
+                return JOB;
+            }
+
+            @Override
+            public void planned(int reused, int dropped) {
+            }
+
             @Override
             public void progress(int done, int total) {
             }
@@ -143,8 +212,8 @@ class AnalysisPipelineTests {
     private AnalysisPipeline pipeline(JobProperties properties, RegionInference inference) {
         InMemoryRegionResults results = new InMemoryRegionResults() {
             @Override
-            public void store(UUID slideId, Provenance provenance, RegionResult region) {
-                super.store(slideId, provenance, region);
+            public void store(UUID slideId, Provenance provenance, UUID jobId, RegionResult region) {
+                super.store(slideId, provenance, jobId, region);
                 inMemory.decrementAndGet();
                 stored.incrementAndGet();
             }
@@ -179,6 +248,30 @@ class AnalysisPipelineTests {
         };
     }
 
+    /** A slide whose grid is {@code grid} as it is when opened; its pixels carry the region index like FakeSlides. */
+    private static SlideSource gridSlides(List<Region> grid) {
+        return request -> {
+            List<Region> regions = List.copyOf(grid);
+            return new SlideSource.OpenedSlide() {
+                @Override
+                public List<Region> regions() {
+                    return regions;
+                }
+
+                @Override
+                public RgbImage read(Region region) {
+                    RgbImage image = RgbImage.black(FakeSlides.SIDE, FakeSlides.SIDE);
+                    image.rgb()[1] = (byte) region.index();
+                    return image;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        };
+    }
+
     /** Encodes only once the readers have filled the read-ahead window, so the test sees the window reached. */
     private final class SlowEncoder extends FakeInference {
         private final int window;
@@ -208,7 +301,21 @@ class AnalysisPipelineTests {
     }
 
     private JobControl control() {
+        return control(JOB);
+    }
+
+    private JobControl control(UUID job) {
         return new JobControl() {
+            @Override
+            public UUID jobId() {
+                return job;
+            }
+
+            @Override
+            public void planned(int reused, int dropped) {
+                planned.add(reused + " reused, " + dropped + " dropped");
+            }
+
             @Override
             public void progress(int done, int total) {
                 progress.add(done + "/" + total);

@@ -79,7 +79,7 @@ class RegionResultsIntegrationTests {
             results.store(slide, V1, again);
 
             assertThat(rows("region_embedding")).isEqualTo(1);
-            assertThat(blobs.keys()).containsExactly("results/" + slide + "/abc123def456/region-3.npy");
+            assertThat(blobs.keys()).containsExactly("results/" + slide + "/abc123def456/region-12288-8192-4096x4096.npy");
             RegionResult loaded = results.load(slide, V1.modelVersion(), true).get(0);
             assertThat(loaded.cls4k()).containsExactly(again.cls4k());
             assertThat(loaded.cls256()).isEqualTo(again.cls256());
@@ -94,8 +94,10 @@ class RegionResultsIntegrationTests {
             results.store(slide, V1, region(2, 2));
             results.store(slide, V2, region(1, 3));
 
-            assertThat(results.storedRegions(slide, V1.modelVersion())).containsExactly(0, 2);
-            assertThat(results.storedRegions(slide, V2.modelVersion())).containsExactly(1);
+            assertThat(results.storedRegions(slide, V1.modelVersion())).extracting(StoredRegion::index)
+                    .containsExactly(0, 2);
+            assertThat(results.storedRegions(slide, V2.modelVersion())).extracting(StoredRegion::index)
+                    .containsExactly(1);
             assertThat(results.storedRegions(UUID.randomUUID(), V1.modelVersion())).isEmpty();
         }
 
@@ -152,8 +154,53 @@ class RegionResultsIntegrationTests {
 
             assertThat(results.load(slide, V1.modelVersion(), false)).isEmpty();
             assertThat(results.latestSlideResult(slide)).isEmpty();
-            assertThat(blobs.keys()).containsExactly("results/" + other + "/abc123def456/region-0.npy");
-            assertThat(results.storedRegions(other, V1.modelVersion())).containsExactly(0);
+            assertThat(blobs.keys()).containsExactly("results/" + other + "/abc123def456/region-0-8192-4096x4096.npy");
+            assertThat(results.storedRegions(other, V1.modelVersion())).extracting(StoredRegion::index)
+                    .containsExactly(0);
+        }
+
+        @Test
+        void aRegionIsIdentifiedByItsGeometryNotByItsIndex() {
+            UUID job = UUID.randomUUID();
+            RegionResult here = region(0, 1);
+            // Index 0 of another grid (another mpp): another place on the slide, so another result.
+            RegionResult elsewhere = new RegionResult(0, 6000, 8192, 6144, 6144, 0.5, floats(192, 7), floats(384, 8),
+                    floats(256 * 384, 9));
+            results.store(slide, V1, job, here);
+            results.store(slide, V1, job, elsewhere);
+
+            assertThat(rows("region_embedding")).isEqualTo(2);
+            assertThat(results.storedRegions(slide, V1.modelVersion()))
+                    .extracting(StoredRegion::x, StoredRegion::width, StoredRegion::jobId)
+                    .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(0L, 4096L, job),
+                            org.assertj.core.groups.Tuple.tuple(6000L, 6144L, job));
+            List<RegionResult> loaded = results.load(slide, V1.modelVersion(), true);
+            assertThat(loaded).extracting(RegionResult::x).containsExactly(0L, 6000L);
+            assertThat(loaded.get(0).cls256()).isEqualTo(here.cls256());
+            assertThat(loaded.get(1).cls256()).isEqualTo(elsewhere.cls256());
+        }
+
+        @Test
+        void relocatedRegionsTakeTheirNewPlaceInTheOrderAndDroppedOnesLeaveNoRowOrBlob() {
+            for (int i = 0; i < 3; i++) {
+                results.store(slide, V1, region(i, i + 1));
+            }
+            List<StoredRegion> stored = results.storedRegions(slide, V1.modelVersion());
+
+            results.drop(slide, V1.modelVersion(), stored.get(0));
+            results.relocate(slide, V1.modelVersion(), stored.get(2), 0, 0.9);
+            results.relocate(slide, V1.modelVersion(), stored.get(1), 1, 0.26);
+
+            List<RegionResult> loaded = results.load(slide, V1.modelVersion(), true);
+            assertThat(loaded).extracting(RegionResult::x).containsExactly(8192L, 4096L);
+            assertThat(loaded).extracting(RegionResult::index).containsExactly(0, 1);
+            assertThat(loaded.get(0).tissueFraction()).isEqualTo(0.9);
+            assertThat(loaded.get(0).cls4k()).containsExactly(region(2, 3).cls4k());
+            assertThat(results.regionBlobs(slide, V1.modelVersion())).extracting(JdbcRegionResults.RegionBlob::index)
+                    .as("the patches .npy follows the same order").containsExactly(0, 1);
+            assertThat(blobs.keys()).containsExactlyInAnyOrder(
+                    "results/" + slide + "/abc123def456/region-4096-8192-4096x4096.npy",
+                    "results/" + slide + "/abc123def456/region-8192-8192-4096x4096.npy");
         }
 
         @Test

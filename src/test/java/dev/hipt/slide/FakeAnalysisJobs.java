@@ -23,17 +23,30 @@ public class FakeAnalysisJobs implements AnalysisJobs {
     private final List<UUID> cancelled = new CopyOnWriteArrayList<>();
     private volatile boolean queueFull;
 
+    /** Like the real engine: a slide's active (QUEUED or RUNNING) job is returned instead of queueing another. */
     @Override
-    public JobView submit(AnalysisRequest request) {
+    public synchronized Submission enqueue(AnalysisRequest request) {
+        Optional<JobView> active = jobs.values().stream()
+                .filter(job -> job.slideId().equals(request.slideId()) && !job.status().isFinal()).findFirst();
+        if (active.isPresent()) {
+            return new Submission(active.get(), false);
+        }
         if (queueFull) {
             throw new QueueFullException(100, Duration.ofSeconds(42));
         }
         submitted.add(request);
         Instant now = Instant.now();
         JobView job = new JobView(UUID.randomUUID(), request.slideId(), JobStatus.QUEUED, new JobView.Progress(0, 0),
-                null, now, null, null);
+                null, now, null, null, new JobView.Regions(request.recomputeAll(), 0, 0, 0));
         jobs.put(job.id(), job);
-        return job;
+        return new Submission(job, true);
+    }
+
+    /** Ends a job as if its analysis had succeeded. */
+    public void succeed(UUID jobId) {
+        JobView job = jobs.get(jobId);
+        jobs.put(jobId, new JobView(job.id(), job.slideId(), JobStatus.SUCCEEDED, job.progress(), null,
+                job.createdAt(), job.startedAt(), Instant.now(), job.regions()));
     }
 
     @Override
@@ -55,7 +68,7 @@ public class FakeAnalysisJobs implements AnalysisJobs {
         }
         cancelled.add(jobId);
         JobView done = new JobView(job.id(), job.slideId(), JobStatus.CANCELLED, job.progress(), null,
-                job.createdAt(), job.startedAt(), Instant.now());
+                job.createdAt(), job.startedAt(), Instant.now(), job.regions());
         jobs.put(jobId, done);
         return Optional.of(done);
     }

@@ -4,8 +4,8 @@ import dev.hipt.results.Provenance;
 import dev.hipt.results.RegionResult;
 import dev.hipt.results.RegionResults;
 import dev.hipt.results.SlideResult;
+import dev.hipt.results.StoredRegion;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -15,12 +15,20 @@ public class FakeRegionResults implements RegionResults {
     private final List<UUID> deleted = new CopyOnWriteArrayList<>();
 
     @Override
-    public Set<Integer> storedRegions(UUID slideId, String modelVersion) {
-        return Set.of();
+    public List<StoredRegion> storedRegions(UUID slideId, String modelVersion) {
+        return List.of();
     }
 
     @Override
-    public void store(UUID slideId, Provenance provenance, RegionResult region) {
+    public void store(UUID slideId, Provenance provenance, UUID jobId, RegionResult region) {
+    }
+
+    @Override
+    public void relocate(UUID slideId, String modelVersion, StoredRegion region, int index, double tissueFraction) {
+    }
+
+    @Override
+    public void drop(UUID slideId, String modelVersion, StoredRegion region) {
     }
 
     @Override

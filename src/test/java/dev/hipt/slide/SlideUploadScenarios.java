@@ -219,6 +219,7 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         byte[] png = uniquePng();
         Answer first = uploadMultipart("a.png", png, Map.of("mpp", "0.5"));
         UUID id = UUID.fromString(first.json().path("slide").path("id").asString());
+        jobs.succeed(UUID.fromString(first.json().path("job").path("id").asString()));
         long rows = slideRows();
 
         Answer again = uploadRaw("filename=a.png&reanalyse=true", png);
@@ -230,7 +231,121 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         assertThat(jobs.jobsForSlide(id)).isEqualTo(2);
         assertThat(jobs.submitted()).last().extracting(AnalysisRequest::mppOverride)
                 .as("the mpp given with the first upload still applies").isEqualTo(0.5);
+        assertThat(again.json().path("analysis").asString()).isEqualTo("REANALYSIS_QUEUED");
+        assertThat(jobs.submitted()).last().extracting(AnalysisRequest::recomputeAll).isEqualTo(false);
         assertThat(slideRows()).isEqualTo(rows);
+    }
+
+    @Test
+    void forceQueuesAReanalysisThatRecomputesEveryRegion() {
+        byte[] png = uniquePng();
+        Answer first = uploadMultipart("a.png", png, Map.of("mpp", "0.5"));
+        jobs.succeed(UUID.fromString(first.json().path("job").path("id").asString()));
+
+        Answer forced = uploadMultipart("a.png", png, Map.of("force", "true"));
+
+        assertThat(forced.status()).as(forced.body()).isEqualTo(202);
+        assertThat(forced.json().path("analysis").asString()).isEqualTo("RECOMPUTE_QUEUED");
+        assertThat(forced.json().path("job").path("regions").path("recomputeAll").asBoolean()).isTrue();
+        assertThat(jobs.submitted()).last().extracting(AnalysisRequest::recomputeAll).isEqualTo(true);
+    }
+
+    @Test
+    void repeatUploadWithAnotherExternalIdIsConflictNamingSlideAndField() {
+        byte[] png = uniquePng();
+        Answer first = uploadRaw("filename=a.png&mpp=0.5&externalId=LIMS-1", png);
+        String id = first.json().path("slide").path("id").asString();
+        int submitted = jobs.submitted().size();
+
+        Answer again = uploadRaw("filename=a.png&mpp=0.5&externalId=LIMS-2&reanalyse=true", png);
+
+        assertThat(again.status()).as(again.body()).isEqualTo(409);
+        assertThat(again.contentType()).startsWith("application/problem+json");
+        assertThat(again.code()).isEqualTo("SLIDE_CONFLICT");
+        assertThat(again.json().path("slideId").asString()).isEqualTo(id);
+        assertThat(again.json().path("field").asString()).isEqualTo("externalId");
+        assertThat(again.json().path("detail").asString()).doesNotContain("LIMS-1", "LIMS-2");
+        assertThat(jobs.submitted()).hasSize(submitted);
+        assertThat(get("/api/v1/slides/" + id, CLIENT_KEY).json().path("externalId").asString()).isEqualTo("LIMS-1");
+        assertThat(filesUnder("tmp")).isEmpty();
+    }
+
+    @Test
+    void repeatUploadRecordsTheExternalIdOfASlideThatHasNoneAndSaysSo() {
+        byte[] png = uniquePng();
+        String id = uploadRaw("filename=a.png&mpp=0.5", png).json().path("slide").path("id").asString();
+
+        Answer again = uploadMultipart("a.png", png, Map.of("externalId", "LIMS-7"));
+        Answer same = uploadMultipart("a.png", png, Map.of("externalId", "LIMS-7"));
+
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().path("analysis").asString()).isEqualTo("DEDUPLICATED");
+        assertThat(again.json().path("applied").values()).extracting(JsonNode::asString)
+                .containsExactly("externalId");
+        assertThat(again.json().path("slide").path("externalId").asString()).isEqualTo("LIMS-7");
+        assertThat(get("/api/v1/slides/" + id, CLIENT_KEY).json().path("externalId").asString()).isEqualTo("LIMS-7");
+        assertThat(same.status()).isEqualTo(200);
+        assertThat(same.json().path("applied").values()).isEmpty();
+    }
+
+    @Test
+    void repeatUploadWithAnotherMppWithoutReanalyseIsConflictAndChangesNothing() {
+        byte[] png = uniquePng();
+        String id = uploadRaw("filename=a.png&mpp=0.5", png).json().path("slide").path("id").asString();
+        int submitted = jobs.submitted().size();
+
+        Answer again = uploadRaw("filename=a.png&mpp=0.25", png);
+
+        assertThat(again.status()).as(again.body()).isEqualTo(409);
+        assertThat(again.code()).isEqualTo("SLIDE_CONFLICT");
+        assertThat(again.json().path("slideId").asString()).isEqualTo(id);
+        assertThat(again.json().path("field").asString()).isEqualTo("mpp");
+        assertThat(again.json().path("detail").asString()).contains("reanalyse=true");
+        assertThat(get("/api/v1/slides/" + id, CLIENT_KEY).json().path("mppX").asDouble()).isEqualTo(0.5);
+        assertThat(jobs.submitted()).hasSize(submitted);
+        assertThat(uploadRaw("filename=a.png&mpp=0.5", png).status()).as("the same mpp is no conflict")
+                .isEqualTo(200);
+    }
+
+    @Test
+    void reanalyseWithAnotherMppAppliesItAnalysesWithItAndSaysSo() {
+        byte[] png = uniquePng();
+        Answer first = uploadRaw("filename=a.png&mpp=0.5", png);
+        String id = first.json().path("slide").path("id").asString();
+        jobs.succeed(UUID.fromString(first.json().path("job").path("id").asString()));
+
+        Answer again = uploadRaw("filename=a.png&mpp=0.25&reanalyse=true", png);
+
+        assertThat(again.status()).as(again.body()).isEqualTo(202);
+        assertThat(again.json().path("applied").values()).extracting(JsonNode::asString).containsExactly("mpp");
+        assertThat(again.json().path("analysis").asString()).isEqualTo("REANALYSIS_QUEUED");
+        assertThat(again.json().path("slide").path("mppX").asDouble()).isEqualTo(0.25);
+        assertThat(jobs.submitted()).last().extracting(AnalysisRequest::mppOverride).isEqualTo(0.25);
+        assertThat(get("/api/v1/slides/" + id, CLIENT_KEY).json().path("mppY").asDouble()).isEqualTo(0.25);
+    }
+
+    @Test
+    void reanalyseWithAnotherMppWhileAnAnalysisIsActiveIsConflictAndChangesNothing() {
+        byte[] png = uniquePng();
+        Answer first = uploadRaw("filename=a.png&mpp=0.5", png);
+        String id = first.json().path("slide").path("id").asString();
+        int submitted = jobs.submitted().size();
+
+        Answer again = uploadRaw("filename=a.png&mpp=0.25&reanalyse=true&externalId=LIMS-9", png);
+        Answer same = uploadRaw("filename=a.png&reanalyse=true", png);
+
+        assertThat(again.status()).as(again.body()).isEqualTo(409);
+        assertThat(again.json().path("field").asString()).isEqualTo("mpp");
+        assertThat(again.json().path("detail").asString()).contains(first.json().path("job").path("id").asString());
+        JsonNode slide = get("/api/v1/slides/" + id, CLIENT_KEY).json();
+        assertThat(slide.path("mppX").asDouble()).isEqualTo(0.5);
+        assertThat(slide.path("externalId").isNull() || slide.path("externalId").isMissingNode())
+                .as("nothing half-written: %s", slide).isTrue();
+        assertThat(same.status()).as(same.body()).isEqualTo(200);
+        assertThat(same.json().path("analysis").asString()).isEqualTo("ALREADY_ACTIVE");
+        assertThat(same.json().path("job").path("id").asString())
+                .isEqualTo(first.json().path("job").path("id").asString());
+        assertThat(jobs.submitted()).hasSize(submitted);
     }
 
     @Test
@@ -238,6 +353,7 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         byte[] png = uniquePng();
         Answer first = uploadMultipart("a.png", png, Map.of("mpp", "0.5"));
         UUID id = UUID.fromString(first.json().path("slide").path("id").asString());
+        jobs.succeed(UUID.fromString(first.json().path("job").path("id").asString()));
 
         Answer again = uploadMultipart("a.png", png, Map.of("reanalyse", "1"));
         Answer unclear = uploadMultipart("a.png", png, Map.of("reanalyse", "maybe"));
