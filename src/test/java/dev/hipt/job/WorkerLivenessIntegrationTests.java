@@ -7,6 +7,7 @@ import dev.hipt.ServiceIntegrationTestSupport;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Import;
@@ -37,6 +38,12 @@ class WorkerLivenessIntegrationTests extends ServiceIntegrationTestSupport {
     AnalysisJobs jobs;
     @Autowired
     JdbcClient jdbc;
+
+    @AfterEach
+    void releaseTheEncoder() {
+        // A failed test must not leave the only worker stuck for the next one.
+        inference.openAllGates();
+    }
 
     @Test
     void livenessIsDownWhileTheOnlyWorkerIsStuckInTheEncoderAndUpOnceItMovesOn() {
