@@ -3,7 +3,8 @@ package dev.hipt.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.distribution.CountAtBucket;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class JobMetricsTests {
 
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    // Prometheus' registry, which publishes histogram buckets as the service does.
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JobMetrics metrics = new JobMetrics(null, registry);
 
     @Test
