@@ -74,6 +74,100 @@ public final class PostgresTestDatabase {
         return new Database(server.jdbcUrl(name), server.username(), server.password());
     }
 
+    /**
+     * A PostgreSQL server of the caller's own, from zonky's binaries, that the test may stop and start again on the
+     * same port and data (a database restart under a running service). Stopped at the latest when the JVM exits.
+     */
+    public static Restartable restartable() {
+        Restartable server = new Restartable();
+        server.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postgres-restartable-shutdown"));
+        return server;
+    }
+
+    /** See {@link #restartable()}. Its one database is {@code postgres}, user {@code postgres}, no password. */
+    public static final class Restartable implements AutoCloseable {
+
+        private final Path base;
+        private final Path install;
+        private final Path data;
+        private final int port;
+        private Process postgres;
+
+        private Restartable() {
+            try {
+                base = Files.createTempDirectory("hipt-pg-restartable-");
+                install = base.resolve("install");
+                data = base.resolve("data");
+                Files.createDirectories(install);
+                RootlessPostgres.extract(install);
+                Files.createDirectories(data);
+                if (isRoot()) {
+                    RootlessPostgres.run(List.of("chown", "-R", RootlessPostgres.NOBODY + ":" + RootlessPostgres.NOBODY,
+                            base.toString()));
+                    RootlessPostgres.run(List.of("chmod", "755", base.toString()));
+                }
+                RootlessPostgres.run(command(install.resolve("bin/initdb").toString(), "-A", "trust", "-U",
+                        "postgres", "-D", data.toString(), "-E", "UTF-8", "--no-locale"));
+                port = RootlessPostgres.freePort();
+            } catch (IOException e) {
+                throw new IllegalStateException("Cannot prepare a restartable PostgreSQL", e);
+            }
+        }
+
+        public String jdbcUrl() {
+            return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+        }
+
+        /** Starts the server (again) and waits until it accepts connections. */
+        public synchronized void start() {
+            try {
+                postgres = new ProcessBuilder(command(install.resolve("bin/postgres").toString(), "-D",
+                        data.toString(), "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", data.toString(),
+                        "-F", "-c", "synchronous_commit=off"))
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(base.resolve("postgres.log").toFile()))
+                        .start();
+                RootlessPostgres.awaitReady(new Server("restartable", "127.0.0.1", port, "postgres", "", () -> { }),
+                        postgres, base);
+            } catch (IOException e) {
+                throw new IllegalStateException("Cannot start PostgreSQL", e);
+            }
+        }
+
+        /** Fast shutdown (SIGINT): open connections are cut, as in a database restart or failover. */
+        public synchronized void stop() {
+            if (postgres == null) {
+                return;
+            }
+            try {
+                new ProcessBuilder("kill", "-INT", Long.toString(postgres.pid())).start().waitFor();
+                if (!postgres.waitFor(20, TimeUnit.SECONDS)) {
+                    postgres.destroyForcibly().waitFor();
+                }
+            } catch (IOException e) {
+                postgres.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            postgres = null;
+        }
+
+        @Override
+        public synchronized void close() {
+            stop();
+            try (Stream<Path> walk = Files.walk(base)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                log.warn("Could not remove {}", base);
+            }
+        }
+
+        private static List<String> command(String... command) {
+            return isRoot() ? RootlessPostgres.asNobody(command) : List.of(command);
+        }
+    }
+
     /** Points {@code spring.datasource.*} of the context at a fresh database. */
     public static final class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
         @Override

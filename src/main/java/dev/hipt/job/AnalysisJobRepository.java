@@ -118,6 +118,30 @@ class AnalysisJobRepository {
                 .param("attempt", attempt).update() == 1;
     }
 
+    /**
+     * The first progress of an attempt: like {@link #progress}, and marks where and when the attempt started, the
+     * base of the time-left estimate; patch progress starts again from the regions stored.
+     */
+    boolean attemptProgress(UUID id, int attempt, int done, int total) {
+        return jdbc.sql("""
+                        update analysis_job set done_regions = :done, total_regions = :total, resumed_regions = :done,
+                            done_patches = 0, total_patches = 0, attempt_started_at = :now, updated_at = :now,
+                            version = version + 1
+                        where id = :id and attempts = :attempt and status = 'RUNNING' and cancel_requested = false""")
+                .param("done", done).param("total", total).param("now", now()).param("id", id)
+                .param("attempt", attempt).update() == 1;
+    }
+
+    /** Patches through ViT-256 of the job's regions so far; false if the attempt lost the job or was cancelled. */
+    boolean patchProgress(UUID id, int attempt, int done, int total) {
+        return jdbc.sql("""
+                        update analysis_job set done_patches = :done, total_patches = :total, updated_at = :now,
+                            version = version + 1
+                        where id = :id and attempts = :attempt and status = 'RUNNING' and cancel_requested = false""")
+                .param("done", done).param("total", total).param("now", now()).param("id", id)
+                .param("attempt", attempt).update() == 1;
+    }
+
     /** Ends the attempt's job in a final {@code status}. */
     boolean finishRunning(UUID id, int attempt, JobStatus status, String code, String detail) {
         return jdbc.sql("""
@@ -169,7 +193,9 @@ class AnalysisJobRepository {
                 rs.getInt("done_regions"), rs.getInt("total_regions"), rs.getInt("attempts"),
                 rs.getBoolean("cancel_requested"), rs.getString("error_code"), rs.getString("error_detail"),
                 instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
-                instant(rs, "updated_at"), rs.getLong("version"));
+                instant(rs, "updated_at"), rs.getLong("version"),
+                new AnalysisJob.PatchProgress(rs.getInt("done_patches"), rs.getInt("total_patches"),
+                        rs.getInt("resumed_regions"), instant(rs, "attempt_started_at")));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

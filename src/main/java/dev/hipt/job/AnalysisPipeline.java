@@ -1,6 +1,7 @@
 package dev.hipt.job;
 
 import dev.hipt.model.RegionEmbedding;
+import dev.hipt.model.RegionEncoder;
 import dev.hipt.model.SubtypePrediction;
 import dev.hipt.model.SurvivalPrediction;
 import dev.hipt.results.Provenance;
@@ -23,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -155,7 +157,11 @@ class AnalysisPipeline {
                     batch.add(await(pending.poll()));
                 }
                 control.checkpoint();
-                List<RegionEmbedding> embeddings = encode(loaded, batch);
+                int perRegion = patchesPerRegion(batch.get(0).side());
+                int patchesTotal = total * perRegion;
+                int patchesBefore = done * perRegion;
+                List<RegionEmbedding> embeddings = encode(loaded, batch,
+                        patches -> control.patches(patchesBefore + patches, patchesTotal));
                 for (int i = 0; i < batch.size(); i++) {
                     Region region = batch.get(i).region();
                     RegionEmbedding e = embeddings.get(i);
@@ -165,6 +171,7 @@ class AnalysisPipeline {
                     metrics.regionProcessed();
                     control.progress(++done, total);
                 }
+                control.patches(done * perRegion, patchesTotal);
             }
         } finally {
             pending.forEach(f -> f.cancel(true));
@@ -186,7 +193,13 @@ class AnalysisPipeline {
         return new Prepared(region, chw, side);
     }
 
-    private List<RegionEmbedding> encode(LoadedModels loaded, List<Prepared> batch) {
+    /** 256 x 256 patches ViT-256 encodes per region of side {@code side} (at least 1, for tiny test regions). */
+    private static int patchesPerRegion(int side) {
+        int perSide = side / RegionEncoder.PATCH;
+        return Math.max(1, perSide * perSide);
+    }
+
+    private List<RegionEmbedding> encode(LoadedModels loaded, List<Prepared> batch, IntConsumer patchesDone) {
         int side = batch.get(0).side();
         List<float[]> chw = new ArrayList<>(batch.size());
         for (Prepared p : batch) {
@@ -195,7 +208,8 @@ class AnalysisPipeline {
             }
             chw.add(p.chw());
         }
-        List<RegionEmbedding> embeddings = metrics.timeInference(() -> inference.encode(loaded, chw, side));
+        List<RegionEmbedding> embeddings = metrics.timeInference(
+                () -> inference.encode(loaded, chw, side, patchesDone));
         if (embeddings.size() != batch.size()) {
             throw new IllegalStateException("encoder returned " + embeddings.size() + " embeddings for "
                     + batch.size() + " regions");

@@ -4,6 +4,7 @@ import dev.hipt.wsi.SlideException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -27,11 +28,18 @@ class AnalysisWorker {
     private final AnalysisJobRepository jobs;
     private final AnalysisPipeline pipeline;
     private final JobProperties properties;
+    private final WorkerActivity activity;
+    private final JobMetrics metrics;
+    private final Duration progressInterval;
 
-    AnalysisWorker(AnalysisJobRepository jobs, AnalysisPipeline pipeline, JobProperties properties) {
+    AnalysisWorker(AnalysisJobRepository jobs, AnalysisPipeline pipeline, JobProperties properties,
+                   WorkerActivity activity, JobMetrics metrics, MonitoringProperties monitoring) {
         this.jobs = jobs;
         this.pipeline = pipeline;
         this.properties = properties;
+        this.activity = activity;
+        this.metrics = metrics;
+        this.progressInterval = monitoring.progressInterval();
     }
 
     /**
@@ -60,6 +68,7 @@ class AnalysisWorker {
             }
             if (job.cancelRequested()) {
                 if (jobs.finishIdle(job, JobStatus.CANCELLED, null, null)) {
+                    finished(job, JobStatus.CANCELLED, null);
                     return Optional.empty();
                 }
                 continue;
@@ -68,6 +77,7 @@ class AnalysisWorker {
                 String last = job.errorDetail() == null ? "" : "; last error: " + job.errorDetail();
                 if (jobs.finishIdle(job, JobStatus.FAILED, ANALYSIS_FAILED,
                         "gave up after " + job.attempts() + " attempts (hipt.job.max-attempts)" + last)) {
+                    finished(job, JobStatus.FAILED, ANALYSIS_FAILED);
                     return Optional.empty();
                 }
                 continue;
@@ -85,8 +95,8 @@ class AnalysisWorker {
 
     private void execute(UUID jobId, int attempt) {
         AnalysisJob job = jobs.find(jobId).orElseThrow();
-        try {
-            pipeline.run(job.request(), new Control(jobId, attempt));
+        try (WorkerActivity.Running running = activity.begin(jobId)) {
+            pipeline.run(job.request(), new Control(jobId, attempt, running));
             finish(jobId, attempt, JobStatus.SUCCEEDED, null, null);
         } catch (AnalysisStopped stopped) {
             if (stopped.reason() == AnalysisStopped.Reason.CANCELLED) {
@@ -131,7 +141,30 @@ class AnalysisWorker {
         if (!jobs.finishRunning(jobId, attempt, status, code, detail)) {
             log.warn("Analysis job {} attempt {} could not record {}: the job was taken over or removed", jobId,
                     attempt, status);
+            return;
         }
+        try {
+            jobs.find(jobId).ifPresent(job -> finished(job, status, code));
+        } catch (RuntimeException e) {
+            // The outcome is recorded; only its log line and metric are lost.
+            log.info("Analysis job {} finished {}{}", jobId, status, code == null ? "" : " (" + code + ")");
+        }
+    }
+
+    /** The one line, and the metric, of a job that has ended: ids, outcome and durations only (no file names). */
+    private void finished(AnalysisJob job, JobStatus status, String code) {
+        Instant end = job.finishedAt() != null ? job.finishedAt() : Instant.now();
+        Duration total = Duration.between(job.createdAt(), end);
+        if (job.startedAt() == null) {
+            log.info("Analysis job {} of slide {} finished {}{} without running, {} after it was queued", job.id(),
+                    job.slideId(), status, code == null ? "" : " (" + code + ")", total);
+            return;
+        }
+        Duration ran = Duration.between(job.startedAt(), end);
+        metrics.jobFinished(status, ran);
+        log.info("Analysis job {} of slide {} finished {}{} after running {} ({} since queued, {} attempt(s), "
+                        + "{}/{} regions)", job.id(), job.slideId(), status, code == null ? "" : " (" + code + ")",
+                ran, total, job.attempts(), job.doneRegions(), job.totalRegions());
     }
 
     private static boolean interrupted(Throwable e) {
@@ -157,10 +190,14 @@ class AnalysisWorker {
 
         private final UUID jobId;
         private final int attempt;
+        private final WorkerActivity.Running running;
+        private long patchesWrittenAtNanos;
+        private boolean resumedRecorded;
 
-        Control(UUID jobId, int attempt) {
+        Control(UUID jobId, int attempt, WorkerActivity.Running running) {
             this.jobId = jobId;
             this.attempt = attempt;
+            this.running = running;
         }
 
         @Override
@@ -177,13 +214,34 @@ class AnalysisWorker {
 
         @Override
         public void progress(int done, int total) {
-            if (!jobs.progress(jobId, attempt, done, total)) {
+            running.touch();
+            // The first report of an attempt is where it resumed: the base of its time-left estimate.
+            boolean updated = resumedRecorded ? jobs.progress(jobId, attempt, done, total)
+                    : jobs.attemptProgress(jobId, attempt, done, total);
+            if (!updated) {
+                throw whyNotOwned();
+            }
+            resumedRecorded = true;
+            // A region boundary: the patch count that follows is written whatever the interval.
+            patchesWrittenAtNanos = 0;
+        }
+
+        @Override
+        public void patches(int done, int total) {
+            running.touch();
+            long now = System.nanoTime();
+            if (done < total && patchesWrittenAtNanos != 0 && now - patchesWrittenAtNanos < progressInterval.toNanos()) {
+                return;
+            }
+            patchesWrittenAtNanos = now;
+            if (!jobs.patchProgress(jobId, attempt, done, total)) {
                 throw whyNotOwned();
             }
         }
 
         @Override
         public void checkpoint() {
+            running.touch();
             if (Thread.currentThread().isInterrupted()) {
                 throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "worker interrupted");
             }

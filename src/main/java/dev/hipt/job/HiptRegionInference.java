@@ -7,6 +7,7 @@ import dev.hipt.model.SubtypePrediction;
 import dev.hipt.model.SurvivalPrediction;
 import dev.hipt.wsi.RgbImage;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.springframework.stereotype.Component;
 
 /** The real model: HIPT's preprocessing, the region encoder (on the device it chose) and the slide heads. */
@@ -21,6 +22,12 @@ class HiptRegionInference implements RegionInference {
     @Override
     public List<RegionEmbedding> encode(LoadedModels models, List<float[]> chwRegions, int side) {
         return models.encoder().encodePreprocessed(chwRegions, side, false);
+    }
+
+    @Override
+    public List<RegionEmbedding> encode(LoadedModels models, List<float[]> chwRegions, int side,
+                                        IntConsumer patchesDone) {
+        return models.encoder().encodePreprocessed(chwRegions, side, false, patchesDone);
     }
 
     @Override

@@ -3,12 +3,27 @@ package dev.hipt.job;
 import java.time.Instant;
 import java.util.UUID;
 
-/** An analysis job as the API shows it: progress counts regions. */
+/** An analysis job as the API shows it: progress counts regions, and patches within them. */
 public record JobView(UUID id, UUID slideId, JobStatus status, Progress progress, JobError error,
                       Instant createdAt, Instant startedAt, Instant finishedAt, Regions regions) {
 
-    /** Regions done of the regions planned; {@code total} is 0 until the region grid is known. */
-    public record Progress(int done, int total) {
+    /**
+     * How far a job is.
+     *
+     * @param done                 regions stored
+     * @param total                regions planned; 0 until the region grid is known
+     * @param patchesDone          256 x 256 patches of those regions through ViT-256, moving during a region; updated
+     *                             at most every {@code hipt.monitoring.progress-interval}
+     * @param patchesTotal         patches of all planned regions; 0 until the first region has been read
+     * @param estimatedSecondsLeft time left at the current attempt's pace; null when unknown (queued, just
+     *                             started, failed, cancelled), 0 once succeeded
+     */
+    public record Progress(int done, int total, int patchesDone, int patchesTotal, Long estimatedSecondsLeft) {
+
+        /** Progress in regions only. */
+        public Progress(int done, int total) {
+            this(done, total, 0, 0, null);
+        }
     }
 
     /** Why a job failed: a stable code and a human-readable detail. */

@@ -5,9 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.actuate.info.Info;
 import org.springframework.boot.actuate.info.InfoContributor;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 
-/** Adds {@code models} to {@code /actuator/info}: state, model version, untrained flag, checkpoint sha256s, device. */
+/**
+ * Adds {@code models} to {@code /actuator/info}: state, model version, untrained flag, checkpoint sha256s, device;
+ * and, for callers with an API key only, the reason of a failure (it names checkpoint files and their paths).
+ */
 @Component
 class ModelsInfoContributor implements InfoContributor {
 
@@ -31,9 +37,14 @@ class ModelsInfoContributor implements InfoContributor {
             models.put("untrained", status.provenance().untrained());
             models.put("checkpoints", status.provenance().checkpointSha256());
         }
-        if (status.reason() != null) {
+        if (status.reason() != null && authenticated()) {
             models.put("reason", status.reason());
         }
         builder.withDetail("models", models);
+    }
+
+    private static boolean authenticated() {
+        Authentication caller = SecurityContextHolder.getContext().getAuthentication();
+        return caller != null && caller.isAuthenticated() && !(caller instanceof AnonymousAuthenticationToken);
     }
 }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.Objects;
 
 /**
@@ -155,7 +156,8 @@ public final class RegionEncoder implements AutoCloseable {
     /** One region from RGB bytes: {@link #preprocess} then {@link #encodePreprocessed}. */
     public RegionEmbedding encode(byte[] rgb, int width, int height, boolean attention) {
         Crop crop = Crop.of(width, height);
-        return encodeGrids(List.of(preprocess(rgb, width, height)), crop.height, crop.width, attention).get(0);
+        return encodeGrids(List.of(preprocess(rgb, width, height)), crop.height, crop.width, attention, done -> { })
+                .get(0);
     }
 
     /**
@@ -165,10 +167,20 @@ public final class RegionEncoder implements AutoCloseable {
      * @param attention whether to return each region's last ViT-4K block CLS attention
      */
     public List<RegionEmbedding> encodePreprocessed(List<float[]> chwRegions, int side, boolean attention) {
-        return encodeGrids(chwRegions, side, side, attention);
+        return encodeGrids(chwRegions, side, side, attention, done -> { });
     }
 
-    private List<RegionEmbedding> encodeGrids(List<float[]> regions, int height, int width, boolean attention) {
+    /**
+     * {@link #encodePreprocessed(List, int, boolean)}, calling {@code patchesDone} with the number of the call's
+     * patches through ViT-256 after every batch of them, on the calling thread (what may throw to stop the call).
+     */
+    public List<RegionEmbedding> encodePreprocessed(List<float[]> chwRegions, int side, boolean attention,
+                                                    IntConsumer patchesDone) {
+        return encodeGrids(chwRegions, side, side, attention, patchesDone);
+    }
+
+    private List<RegionEmbedding> encodeGrids(List<float[]> regions, int height, int width, boolean attention,
+                                              IntConsumer patchesDone) {
         if (height % PATCH != 0 || width % PATCH != 0 || height == 0 || width == 0) {
             throw new IllegalArgumentException("region sides must be positive multiples of " + PATCH + ", got "
                     + width + "x" + height);
@@ -197,6 +209,7 @@ public final class RegionEncoder implements AutoCloseable {
                     int p = start + i;
                     System.arraycopy(cls, i * d256, cls256[p / perRegion], (p % perRegion) * d256, d256);
                 }
+                patchesDone.accept(start + n);
             }
             return runVit4k(call, cls256, rows, cols, attention);
         }

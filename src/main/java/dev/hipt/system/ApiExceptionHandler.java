@@ -4,8 +4,11 @@ import dev.hipt.wsi.SlideErrorCode;
 import dev.hipt.wsi.SlideException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -14,6 +17,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.context.i18n.LocaleContextHolder;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
@@ -42,6 +46,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** Matched by name so that {@code system} does not depend on {@code job} (which may throw {@link ApiException}). */
     private static final String MODEL_NOT_CONFIGURED_EXCEPTION = "dev.hipt.job.ModelNotConfiguredException";
 
+    /** What a 503 for an unreachable database tells the caller to wait. */
+    private static final Duration DATABASE_RETRY_AFTER = Duration.ofSeconds(5);
+
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> handleApi(ApiException ex, HttpServletRequest request) {
         if (ex.status().is5xxServerError()) {
@@ -69,6 +76,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> handleForbidden(AccessDeniedException ex, HttpServletRequest request) {
         return problem(HttpStatus.FORBIDDEN, ErrorCodes.FORBIDDEN, "This API key's role may not call this endpoint",
                 null, request);
+    }
+
+    /**
+     * The database cannot be reached (restart, failover, network) or gives no connection in time: 503 with
+     * {@code Retry-After}, since the same request will work once it is back; readiness reports it too.
+     */
+    @ExceptionHandler({DataAccessResourceFailureException.class, CannotCreateTransactionException.class,
+            SQLTransientConnectionException.class})
+    ResponseEntity<ProblemDetail> handleDatabaseUnavailable(Exception ex, HttpServletRequest request) {
+        log.warn("{} {} answered 503: the database is unavailable: {}", request.getMethod(), request.getRequestURI(),
+                ex.toString());
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(DATABASE_RETRY_AFTER.toSeconds()));
+        return problem(HttpStatus.SERVICE_UNAVAILABLE, ErrorCodes.SERVICE_UNAVAILABLE,
+                "The service's database is unavailable; retry later", headers, request);
     }
 
     @ExceptionHandler(Exception.class)

@@ -93,11 +93,14 @@ class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             }
             if (key.role() == null) {
                 throw new IllegalStateException("hipt.security.api-keys entry '" + key.name()
-                        + "': role must be CLIENT or ADMIN");
+                        + "': role must be CLIENT or ADMIN (or METRICS, a key that may only scrape metrics)");
             }
-            List<GrantedAuthority> authorities = key.role() == SecurityProperties.Role.ADMIN
-                    ? List.of(new SimpleGrantedAuthority("ROLE_ADMIN"), new SimpleGrantedAuthority("ROLE_CLIENT"))
-                    : List.of(new SimpleGrantedAuthority("ROLE_CLIENT"));
+            List<GrantedAuthority> authorities = switch (key.role()) {
+                case ADMIN -> List.of(new SimpleGrantedAuthority("ROLE_ADMIN"),
+                        new SimpleGrantedAuthority("ROLE_CLIENT"));
+                case CLIENT -> List.of(new SimpleGrantedAuthority("ROLE_CLIENT"));
+                case METRICS -> List.of(new SimpleGrantedAuthority("ROLE_METRICS"));
+            };
             String name = key.name() == null || key.name().isBlank() ? "unnamed" : key.name();
             return new Entry(name, HexFormat.of().parseHex(key.keySha256().strip().toLowerCase()), authorities);
         }

@@ -30,6 +30,8 @@ public final class ErrorCodes {
     public static final String QUEUE_FULL = "QUEUE_FULL";
     /** 503: analysis needs HIPT checkpoints and none are configured. */
     public static final String MODEL_NOT_CONFIGURED = "MODEL_NOT_CONFIGURED";
+    /** 503: the database (or another backing service) cannot be reached now; retry after {@code Retry-After}. */
+    public static final String SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE";
     /** 500: a defect or an infrastructure failure; never caused by bad input. */
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 

@@ -18,7 +18,9 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
  * Stateless API-key security: {@code /api/v1/admin/**} needs role ADMIN, the rest of {@code /api/**} role CLIENT
- * (ADMIN keys have both); health, info, Prometheus metrics and the OpenAPI documents are open. No sessions, no
+ * (ADMIN keys have both); health, info and the OpenAPI documents are open (health details and the models' reasons
+ * only for callers with a key), Prometheus metrics too unless {@code hipt.security.metrics-public=false}, which
+ * leaves them to METRICS and ADMIN keys. No sessions, no
  * CSRF (no cookies are ever issued), no login forms. 401 and 403, and the 400 for a URL the firewall refuses
  * ({@code //}, {@code ;}, encoded dots), are problem+json, written by {@link ApiExceptionHandler} like every other
  * error.
@@ -29,9 +31,11 @@ class SecurityConfiguration {
     private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
 
     static final String[] OPEN_PATHS = {
-        "/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
+        "/actuator/health", "/actuator/health/**", "/actuator/info",
         "/v3/api-docs", "/v3/api-docs/**", "/v3/api-docs.yaml", "/swagger-ui/**", "/swagger-ui.html", "/error"
     };
+
+    static final String PROMETHEUS = "/actuator/prometheus";
 
     @Bean
     SecurityFilterChain apiSecurity(HttpSecurity http, SecurityProperties properties,
@@ -50,11 +54,17 @@ class SecurityConfiguration {
                 .requestCache(c -> c.disable())
                 .addFilterBefore(apiKeyFilter, AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
-                .authorizeHttpRequests(auth -> auth
-                        .requestMatchers(OPEN_PATHS).permitAll()
-                        .requestMatchers("/api/v1/admin/**").hasRole("ADMIN")
-                        .requestMatchers("/api/**").hasRole("CLIENT")
-                        .anyRequest().denyAll());
+                .authorizeHttpRequests(auth -> {
+                    auth.requestMatchers(OPEN_PATHS).permitAll();
+                    if (properties.metricsPublic()) {
+                        auth.requestMatchers(PROMETHEUS).permitAll();
+                    } else {
+                        auth.requestMatchers(PROMETHEUS).hasAnyRole("METRICS", "ADMIN");
+                    }
+                    auth.requestMatchers("/api/v1/admin/**").hasRole("ADMIN")
+                            .requestMatchers("/api/**").hasRole("CLIENT")
+                            .anyRequest().denyAll();
+                });
         return http.build();
     }
 

@@ -156,7 +156,7 @@ class AnalysisJobEndToEndIntegrationTests {
                 .until(() -> jobs.find(job.id()).orElseThrow(), j -> j.status().isFinal());
 
         assertThat(done.status()).as("job %s", done).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(done.progress()).isEqualTo(new JobView.Progress(1, 1));
+        assertThat(done.progress()).isEqualTo(new JobView.Progress(1, 1, 256, 256, 0L)); // 16 x 16 patches
         String version = models.models().provenance().modelVersion();
         List<RegionResult> regions = results.load(slideId, version, true);
         assertThat(regions).hasSize(1);

@@ -25,8 +25,11 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
@@ -52,6 +55,7 @@ import org.springframework.test.web.servlet.MockMvc;
         "hipt.job.batch-regions=2"})
 @AutoConfigureMockMvc(addFilters = false)
 @Import(JobTestDoubles.class)
+@ExtendWith(OutputCaptureExtension.class)
 abstract class AnalysisJobScenarios {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -89,7 +93,7 @@ abstract class AnalysisJobScenarios {
     }
 
     @Test
-    void jobRunsToSucceededWithProgressInRegionsAndSlideResult() throws Exception {
+    void jobRunsToSucceededWithProgressInRegionsAndSlideResult(CapturedOutput output) throws Exception {
         double regionsBefore = meters.counter("hipt.regions.processed").count();
         FakeSlides.Slide slide = slides.add(5);
 
@@ -99,7 +103,7 @@ abstract class AnalysisJobScenarios {
 
         JobView done = awaitFinal(queued.id());
         assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(done.progress()).isEqualTo(new JobView.Progress(5, 5));
+        assertThat(done.progress()).isEqualTo(new JobView.Progress(5, 5, 5, 5, 0L));
         assertThat(done.error()).isNull();
         assertThat(done.startedAt()).isNotNull();
         assertThat(done.finishedAt()).isAfterOrEqualTo(done.startedAt());
@@ -110,14 +114,47 @@ abstract class AnalysisJobScenarios {
         assertThat(slideResult.subtype()).isNull();
         assertThat(meters.counter("hipt.regions.processed").count() - regionsBefore).isEqualTo(5.0);
         assertThat(meters.timer("hipt.inference.latency").count()).isPositive();
-        assertThat(meters.get("hipt.jobs").tag("status", "SUCCEEDED").gauge().value()).isGreaterThanOrEqualTo(1);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(meters.get("hipt.jobs").tag("status", "SUCCEEDED")
+                .gauge().value()).isGreaterThanOrEqualTo(1));
         assertThat(meters.get("hipt.jobs.queued").gauge().value()).isNotNaN();
+        assertThat(meters.find("hipt.job.duration").tag("outcome", "SUCCEEDED").timer())
+                .as("hipt.job.duration{outcome=SUCCEEDED}").isNotNull()
+                .satisfies(timer -> assertThat(timer.count()).isPositive());
+        // One line when the job ends: its id, outcome and duration, never the slide's file name.
+        await().atMost(WAIT).until(() -> output.getAll().lines().anyMatch(line -> line.contains(done.id().toString())
+                && line.contains("finished SUCCEEDED") && line.contains("after running PT")));
+        assertThat(output.getAll()).doesNotContain("test.svs");
 
         mvc.perform(get("/api/v1/jobs/{id}", done.id()))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.status").value("SUCCEEDED"))
                 .andExpect(jsonPath("$.progress.done").value(5))
-                .andExpect(jsonPath("$.progress.total").value(5));
+                .andExpect(jsonPath("$.progress.total").value(5))
+                .andExpect(jsonPath("$.progress.patchesDone").value(5))
+                .andExpect(jsonPath("$.progress.patchesTotal").value(5))
+                .andExpect(jsonPath("$.progress.estimatedSecondsLeft").value(0));
+    }
+
+    @Test
+    void runningJobShowsPatchProgressAndAnEstimateOfTheTimeLeft() throws Exception {
+        FakeSlides.Slide slide = slides.add(6);
+        // Batches of 2 regions: regions 0-3 are stored, the batch of 4 and 5 waits in the encoder.
+        FakeInference.Gate gate = inference.hold(slide.tag, 4);
+        JobView queued = submit(slide);
+        assertThat(queued.progress()).isEqualTo(new JobView.Progress(0, 0, 0, 0, null));
+        await().atMost(WAIT).until(gate::reached);
+        await().atMost(WAIT).until(() -> job(queued.id()).progress().done() == 4);
+
+        mvc.perform(get("/api/v1/jobs/{id}", queued.id()))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.status").value("RUNNING"))
+                .andExpect(jsonPath("$.progress.done").value(4))
+                .andExpect(jsonPath("$.progress.total").value(6))
+                .andExpect(jsonPath("$.progress.patchesDone").value(4))
+                .andExpect(jsonPath("$.progress.patchesTotal").value(6))
+                .andExpect(jsonPath("$.progress.estimatedSecondsLeft").isNumber());
+        gate.open();
+        assertThat(awaitFinal(queued.id()).progress().estimatedSecondsLeft()).isZero();
     }
 
     @Test
@@ -294,7 +331,7 @@ abstract class AnalysisJobScenarios {
         try {
             JobView done = awaitFinal(job.id());
             assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
-            assertThat(done.progress()).isEqualTo(new JobView.Progress(8, 8));
+            assertThat(done.progress()).isEqualTo(new JobView.Progress(8, 8, 8, 8, 0L));
             assertThat(attempts(job.id())).isEqualTo(2);
             assertThat(results.storeCounts(job.slideId())).isEqualTo(onceEach(8));
             List<Integer> all = inference.encodedRegions(slide.tag);

@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -138,6 +139,58 @@ class AnalysisPipelineTests {
         pipeline.run(new AnalysisRequest(slideId, "grid", null, true), control(forced));
         assertThat(inference.encodedRegions(0)).hasSize(6);
         assertThat(results.slideResult(slideId).regions()).isEqualTo(3);
+    }
+
+    @Test
+    void patchProgressMovesWithinARegionAndEndsAtAllPatches() throws IOException {
+        // Regions preprocessed to 512 x 512: 4 patches each, reported by the encoder in batches of 2.
+        FakeInference inference = new FakeInference() {
+            @Override
+            public float[] preprocess(RgbImage region) {
+                return new float[3 * 512 * 512];
+            }
+
+            @Override
+            public List<RegionEmbedding> encode(LoadedModels models, List<float[]> chwRegions, int side,
+                                                IntConsumer patchesDone) {
+                for (int done = 2; done <= 4 * chwRegions.size(); done += 2) {
+                    patchesDone.accept(done);
+                }
+                return super.encode(models, chwRegions, side);
+            }
+        };
+        FakeSlides slides = new FakeSlides();
+        FakeSlides.Slide slide = slides.add(3);
+        List<String> patches = new ArrayList<>();
+        UUID jobId = UUID.randomUUID();
+        JobControl control = new JobControl() {
+            @Override
+            public UUID jobId() {
+                return jobId;
+            }
+
+            @Override
+            public void planned(int reused, int dropped) {
+            }
+
+            @Override
+            public void progress(int done, int total) {
+            }
+
+            @Override
+            public void patches(int done, int total) {
+                patches.add(done + "/" + total);
+            }
+
+            @Override
+            public void checkpoint() {
+            }
+        };
+        new AnalysisPipeline(slides, inference, new FakeModels(), new InMemoryRegionResults(), readers,
+                properties(1, 1), new JobMetrics(null, new SimpleMeterRegistry()))
+                .run(new AnalysisRequest(UUID.randomUUID(), slide.blobKey, null), control);
+
+        assertThat(patches).startsWith("2/12", "4/12").contains("6/12", "10/12").endsWith("12/12");
     }
 
     @Test

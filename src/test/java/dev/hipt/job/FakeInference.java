@@ -4,6 +4,7 @@ import dev.hipt.model.RegionEmbedding;
 import dev.hipt.model.SubtypePrediction;
 import dev.hipt.model.SurvivalPrediction;
 import dev.hipt.wsi.RgbImage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A stand-in encoder: each region's embedding is filled with its index, every completed encoding is recorded, and
@@ -25,6 +27,7 @@ class FakeInference implements RegionInference {
 
     private final List<Encoded> encoded = new CopyOnWriteArrayList<>();
     private final Map<Integer, Gate> gates = new ConcurrentHashMap<>();
+    private final Map<Integer, Duration> paces = new ConcurrentHashMap<>();
 
     @Override
     public float[] preprocess(RgbImage region) {
@@ -43,6 +46,11 @@ class FakeInference implements RegionInference {
             Gate gate = gates.get(tag);
             if (gate != null && index >= gate.fromIndex) {
                 gate.pass();
+            }
+            Duration pace = paces.get(tag);
+            if (pace != null) {
+                // Stands for the compute of a real encoder: time passes, the worker is busy but moving.
+                LockSupport.parkNanos(pace.toNanos());
             }
             float[] cls256 = new float[384];
             float[] mean256 = new float[384];
@@ -71,6 +79,11 @@ class FakeInference implements RegionInference {
         Gate gate = new Gate(fromIndex);
         gates.put(tag, gate);
         return gate;
+    }
+
+    /** Encoding each region of slide {@code tag} takes {@code perRegion}. */
+    void pace(int tag, Duration perRegion) {
+        paces.put(tag, perRegion);
     }
 
     /** Region indices of slide {@code tag} in the order they were encoded. */
