@@ -16,9 +16,13 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
@@ -100,6 +104,69 @@ class OpenApiConfiguration {
     }
 
     /**
+     * Marks every property of every schema an answer uses as required. Jackson writes each component of a response
+     * record, null included, so a property is always there; whether it may be null is its own type's business
+     * ({@code @Schema(nullable = true)}, rendered as {@code "type": [..., "null"]} or {@code anyOf [ref, null]}).
+     * Schemas only requests use (the upload form) and the hand-written {@code Problem} keep their own list.
+     */
+    @Bean
+    OpenApiCustomizer requiredResponseProperties() {
+        return openApi -> {
+            if (openApi.getComponents() == null || openApi.getComponents().getSchemas() == null
+                    || openApi.getPaths() == null) {
+                return;
+            }
+            Map<String, Schema> schemas = openApi.getComponents().getSchemas();
+            Set<String> answered = new TreeSet<>();
+            openApi.getPaths().values().forEach(item -> item.readOperations().forEach(operation -> {
+                if (operation.getResponses() != null) {
+                    operation.getResponses().values().forEach(response -> {
+                        if (response.getContent() != null) {
+                            response.getContent().values().forEach(media -> reach(media.getSchema(), schemas,
+                                    answered));
+                        }
+                    });
+                }
+            }));
+            answered.remove(PROBLEM_SCHEMA);
+            for (String name : answered) {
+                Schema<?> schema = schemas.get(name);
+                if (schema != null && schema.getProperties() != null && !schema.getProperties().isEmpty()) {
+                    schema.setRequired(new ArrayList<>(schema.getProperties().keySet()));
+                }
+            }
+        };
+    }
+
+    /** Adds the component names {@code schema} refers to, transitively, to {@code reached}. */
+    @SuppressWarnings("rawtypes")
+    private static void reach(Schema schema, Map<String, Schema> components, Set<String> reached) {
+        if (schema == null) {
+            return;
+        }
+        if (schema.get$ref() != null) {
+            String name = schema.get$ref().substring(schema.get$ref().lastIndexOf('/') + 1);
+            if (reached.add(name)) {
+                reach(components.get(name), components, reached);
+            }
+        }
+        if (schema.getProperties() != null) {
+            for (Object property : schema.getProperties().values()) {
+                reach((Schema) property, components, reached);
+            }
+        }
+        reach(schema.getItems(), components, reached);
+        if (schema.getAdditionalProperties() instanceof Schema additional) {
+            reach(additional, components, reached);
+        }
+        for (List<Schema> composed : Arrays.asList(schema.getAnyOf(), schema.getOneOf(), schema.getAllOf())) {
+            if (composed != null) {
+                composed.forEach(part -> reach(part, components, reached));
+            }
+        }
+    }
+
+    /**
      * Rewrites nullable references for OpenAPI 3.1. springdoc renders {@code @Schema(nullable = true)} on a property
      * whose type is another schema as {@code {"type": "null", "$ref": ...}}, which no value satisfies (a strict
      * validator refuses both null and the object) and which generated clients read inconsistently. This makes each
@@ -137,7 +204,7 @@ class OpenApiConfiguration {
     private static Schema problemSchema() {
         return new ObjectSchema()
                 .description("RFC 9457 problem details with a stable machine-readable code")
-                .required(List.of("status", "code"))
+                .required(List.of("title", "status", "code"))
                 .addProperty("type", new StringSchema().format("uri").example("about:blank"))
                 .addProperty("title", new StringSchema().example("Unprocessable Content"))
                 .addProperty("status", new IntegerSchema().example(422))
