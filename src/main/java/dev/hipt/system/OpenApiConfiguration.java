@@ -212,10 +212,10 @@ class OpenApiConfiguration {
                 .addProperty("instance", new StringSchema().format("uri-reference").example("/api/v1/slides"))
                 .addProperty("code", new StringSchema().description("Stable error code clients switch on; known values:"
                                 + " BAD_REQUEST, VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND,"
-                                + " METHOD_NOT_ALLOWED, CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,"
-                                + " UNSUPPORTED_FORMAT, CORRUPT_SLIDE, MPP_UNKNOWN, NO_TISSUE, QUEUE_FULL,"
-                                + " MODEL_NOT_CONFIGURED, INTERNAL_ERROR (more may be added; treat unknown"
-                                + " values by their HTTP status)")
+                                + " RESULTS_NOT_FOUND, PATCHES_NOT_AVAILABLE, METHOD_NOT_ALLOWED, NOT_ACCEPTABLE,"
+                                + " CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_FORMAT,"
+                                + " CORRUPT_SLIDE, MPP_UNKNOWN, NO_TISSUE, QUEUE_FULL, MODEL_NOT_CONFIGURED,"
+                                + " INTERNAL_ERROR (more may be added; treat unknown values by their HTTP status)")
                         .example("UNSUPPORTED_FORMAT"));
     }
 }
