@@ -57,7 +57,8 @@ class OpenApiConfiguration {
                                 + " slide embeddings and predictions. Every /api call needs an API key in the"
                                 + " X-API-Key header. Errors are RFC 9457 application/problem+json with a stable"
                                 + " `code`.")
-                        .license(new License().name("Proprietary").identifier("LicenseRef-Proprietary")))
+                        // the service's own code (LICENSE); HIPT's weights, never bundled, keep their own licence
+                        .license(new License().name("Apache-2.0").identifier("Apache-2.0")))
                 .components(new Components()
                         .addSecuritySchemes(SECURITY_SCHEME, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                                 .in(SecurityScheme.In.HEADER).name(ApiKeyAuthenticationFilter.HEADER)

@@ -136,6 +136,16 @@ class ApiSurfaceIntegrationTests extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void openApiLicenseIsTheRepositoryLicense() throws Exception {
+        JsonNode license = get("/v3/api-docs", null).json().path("info").path("license");
+        String text = java.nio.file.Files.readString(java.nio.file.Path.of("LICENSE"));
+
+        assertThat(text).contains("Apache License", "Version 2.0, January 2004");
+        assertThat(license.path("identifier").asString()).isEqualTo("Apache-2.0");
+        assertThat(license.path("name").asString()).contains("Apache");
+    }
+
+    @Test
     void clientKeyMayNotUseAdminApi() {
         Answer client = get("/api/v1/admin/models", CLIENT_KEY);
 
