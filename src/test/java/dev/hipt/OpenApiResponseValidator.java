@@ -3,7 +3,10 @@ package dev.hipt;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.SchemaRegistryConfig;
+import com.networknt.schema.dialect.Dialect;
+import com.networknt.schema.dialect.Dialects;
+import com.networknt.schema.keyword.NonValidationKeyword;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,8 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Checks an HTTP answer against the service's OpenAPI document, as a validating proxy (Stoplight Prism) would: the
  * status must be documented for the operation, the Content-Type must be one the document lists for that status, and
- * a JSON body must satisfy the response schema (JSON Schema 2020-12, the dialect of OpenAPI 3.1: {@code required},
- * {@code type} including {@code null}, enums, formats such as {@code uuid} and {@code date-time}).
+ * a JSON body must satisfy the response schema (OpenAPI 3.1's dialect of JSON Schema 2020-12, with networknt's
+ * json-schema-validator: {@code required}, {@code type} including {@code null}, enums, formats such as {@code uuid}
+ * and {@code date-time}).
  *
  * <p>The document is the committed snapshot {@code src/test/openapi/hipt-api-v1.json}, which
  * {@link OpenApiContractIntegrationTests} keeps equal to the live {@code /v3/api-docs}; so MockMvc slices can validate
@@ -51,8 +55,10 @@ public final class OpenApiResponseValidator {
 
     private final JsonNode document;
     private final List<Route> routes = new ArrayList<>();
-    private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
-            builder -> builder.schemaRegistryConfig(com.networknt.schema.SchemaRegistryConfig.builder()
+    /** OpenAPI 3.1's dialect of JSON Schema 2020-12 ({@code example} ...), with formats asserted. */
+    private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(
+            Dialect.builder(Dialects.getOpenApi31()).keyword(new NonValidationKeyword("components")).build(),
+            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder()
                     .formatAssertionsEnabled(true).build()));
     private final Map<String, Schema> schemas = new ConcurrentHashMap<>();
 
@@ -197,7 +203,6 @@ public final class OpenApiResponseValidator {
     private Schema compiled(JsonNode schema) {
         return schemas.computeIfAbsent(schema.toString(), key -> {
             ObjectNode root = (ObjectNode) schema.deepCopy();
-            root.put("$schema", "https://json-schema.org/draft/2020-12/schema");
             root.set("components", document.path("components"));
             return registry.getSchema(root);
         });

@@ -31,6 +31,16 @@ class OpenApiResponseValidatorTests {
     }
 
     @Test
+    void flagsAValueOutsideItsFormatOrEnum() {
+        String job = JOB.replaceFirst("\"id\":\"[^\"]+\"", "\"id\":\"job-1\"")
+                .replace("\"QUEUED\"", "\"WAITING\"");
+
+        assertThat(validator.problems("GET", "/api/v1/jobs/{id}", 200, "application/json", job))
+                .anySatisfy(problem -> assertThat(problem).contains("/id"))
+                .anySatisfy(problem -> assertThat(problem).contains("/status"));
+    }
+
+    @Test
     void flagsAMissingRequiredProperty() {
         String job = JOB.replace("\"startedAt\":null,", "");
 
