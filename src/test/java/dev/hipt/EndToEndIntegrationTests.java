@@ -39,7 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@code src/test/openapi/hipt-api-v1.json}, kept equal to the live one by
  * {@link OpenApiContractIntegrationTests}). It uploads the real fixture slide, follows the job and reads embeddings,
  * the cls256 {@code .npy} and predictions, which must equal what the official HIPT code computed for the slide's one
- * region (max |diff| <= 1e-4 and cosine >= 0.99999), with the fixture checkpoints' sha256s as provenance.
+ * region (max |diff| <= 1e-4 and cosine >= 0.99999), with the fixture checkpoints' sha256s as provenance. The same
+ * answers, read as raw JSON, must match the OpenAPI document ({@link OpenApiResponseValidator}).
  */
 @EnabledIf(value = "fixturesPresent", disabledReason = "Fixture slide fixtures/slides/small_HE.svs (hipt.shared.dir)"
         + " or the HIPT reference fixtures (hipt.reference.dir) absent: skipping the end-to-end test")
@@ -133,6 +134,14 @@ class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {
         assertClose("survival logits", floats(predictions.getSurvival().getLogits()),
                 reference("region4096_slide_survival_logits.npy"));
         assertFixtureProvenance(predictions.getProvenance());
+
+        // The same answers as raw JSON, checked against the OpenAPI document by the validating client.
+        for (String path : List.of("/api/v1/slides/" + slide.getId(), "/api/v1/slides?page=0&size=5",
+                "/api/v1/jobs/" + jobId, "/api/v1/slides/" + slide.getId() + "/embeddings",
+                "/api/v1/slides/" + slide.getId() + "/predictions", "/api/v1/slides/" + slide.getId() + "/similar")) {
+            assertThat(client.get().uri(path).retrieve().toBodilessEntity().getStatusCode().value()).as(path)
+                    .isEqualTo(200);
+        }
     }
 
     @Test

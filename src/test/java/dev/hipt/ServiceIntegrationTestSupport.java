@@ -19,8 +19,10 @@ import org.springframework.web.client.RestClient;
  * Base class of full-stack tests over real HTTP: the whole service on a random port, with a fresh data directory
  * ({@code hipt.storage.root}, hence a fresh H2 file database and blob store) per Spring context, and two API keys:
  * {@link #CLIENT_KEY} (role CLIENT) and {@link #ADMIN_KEY} (role ADMIN). Add {@link UsePostgres} to run on
- * PostgreSQL instead of H2. Subclasses with the same configuration share one cached context: keep extra
- * {@code @Import}s and properties identical across classes that can share.
+ * PostgreSQL instead of H2. Every {@code /api} answer the clients {@link #client}, {@link #admin} and
+ * {@link #anonymous} receive is checked against the OpenAPI document ({@link OpenApiResponseValidator}).
+ * Subclasses with the same configuration share one cached context: keep extra {@code @Import}s and properties
+ * identical across classes that can share.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "hipt.security.api-keys[0].name=test-client",
@@ -50,9 +52,15 @@ public abstract class ServiceIntegrationTestSupport {
 
     @BeforeEach
     void createClients() {
-        client = RestClient.builder().baseUrl(baseUrl()).defaultHeader("X-API-Key", CLIENT_KEY).build();
-        admin = RestClient.builder().baseUrl(baseUrl()).defaultHeader("X-API-Key", ADMIN_KEY).build();
-        anonymous = RestClient.builder().baseUrl(baseUrl()).build();
+        client = validated().defaultHeader("X-API-Key", CLIENT_KEY).build();
+        admin = validated().defaultHeader("X-API-Key", ADMIN_KEY).build();
+        anonymous = validated().build();
+    }
+
+    /** A client of this server whose every {@code /api} answer must match the OpenAPI document. */
+    private RestClient.Builder validated() {
+        return RestClient.builder().baseUrl(baseUrl())
+                .requestInterceptor(OpenApiResponseValidator.instance().interceptor());
     }
 
     protected String baseUrl() {

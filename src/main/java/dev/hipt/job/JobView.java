@@ -1,11 +1,16 @@
 package dev.hipt.job;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.UUID;
 
 /** An analysis job as the API shows it: progress counts regions, and patches within them. */
-public record JobView(UUID id, UUID slideId, JobStatus status, Progress progress, JobError error,
-                      Instant createdAt, Instant startedAt, Instant finishedAt, Regions regions) {
+public record JobView(UUID id, UUID slideId, JobStatus status, Progress progress,
+                      @Schema(nullable = true, description = "Why the job failed; null unless it did") JobError error,
+                      Instant createdAt,
+                      @Schema(nullable = true, description = "null until a worker starts the job") Instant startedAt,
+                      @Schema(nullable = true, description = "null until the job ends") Instant finishedAt,
+                      Regions regions) {
 
     /**
      * How far a job is.
@@ -27,7 +32,7 @@ public record JobView(UUID id, UUID slideId, JobStatus status, Progress progress
     }
 
     /** Why a job failed: a stable code and a human-readable detail. */
-    public record JobError(String code, String detail) {
+    public record JobError(String code, @Schema(nullable = true) String detail) {
     }
 
     /**

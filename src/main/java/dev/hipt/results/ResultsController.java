@@ -38,7 +38,12 @@ class ResultsController {
         return service.embeddings(id);
     }
 
-    @GetMapping(path = "/embeddings/patches", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    /*
+     * No 'produces': generated clients ask for a file in their own ways (openapi-generator's Python client sends
+     * only 'Accept: application/problem+json', the first type of the operation with "json" in it), and every one of
+     * them must get the file; errors are problem+json whatever the Accept.
+     */
+    @GetMapping(path = "/embeddings/patches")
     @Operation(operationId = "getPatchEmbeddings",
             summary = "ViT-256 CLS tokens of every region as one float32 .npy [M x 256 x 384]",
             description = "Regions in the order of /embeddings; NumPy format 1.0, little-endian float32, C order. "

@@ -2,6 +2,8 @@ package dev.hipt.slide;
 
 import dev.hipt.storage.StorageProperties;
 import dev.hipt.system.ApiException;
+import dev.hipt.wsi.SlideErrorCode;
+import dev.hipt.wsi.SlideException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -12,6 +14,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -35,6 +39,8 @@ class SlideController {
     private static final int MAX_PAGE_SIZE = 200;
     /** The length of {@code slides.external_id}. */
     private static final int MAX_EXTERNAL_ID = 255;
+    /** Extensions of slide formats made of several files. */
+    private static final Set<String> MULTI_FILE = Set.of(".mrxs", ".vms", ".vmu");
 
     private final SlideService service;
     private final UploadReceiver receiver;
@@ -56,7 +62,9 @@ class SlideController {
                     + " most one queued or running analysis: while it has one, that job is returned (200,"
                     + " `analysis` ALREADY_ACTIVE). An `externalId` is recorded on a slide that has none; another"
                     + " `externalId`, or another `mpp` without `reanalyse=true`, is 409 SLIDE_CONFLICT naming"
-                    + " `slideId` and `field`. `applied` lists the fields that changed the existing slide.",
+                    + " `slideId` and `field`. `applied` lists the fields that changed the existing slide. One file per"
+                    + " slide: SVS, NDPI, SCN, BIF, tiled/pyramidal TIFF, or a plain PNG, JPEG or TIFF; multi-file"
+                    + " formats (MIRAX .mrxs, Hamamatsu .vms/.vmu) are refused as UNSUPPORTED_FORMAT.",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
                 @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
                         schema = @Schema(implementation = SlideUploadForm.class)),
@@ -69,8 +77,8 @@ class SlideController {
             + " (SLIDE_CONFLICT; properties slideId, field)")
     @ApiResponse(responseCode = "413", description = "Larger than hipt.upload.max-size (PAYLOAD_TOO_LARGE)")
     @ApiResponse(responseCode = "415", description = "Neither multipart/form-data nor application/octet-stream")
-    @ApiResponse(responseCode = "422", description = "Not a readable slide: UNSUPPORTED_FORMAT, CORRUPT_SLIDE,"
-            + " or MPP_UNKNOWN (send `mpp`)")
+    @ApiResponse(responseCode = "422", description = "Not a readable slide: UNSUPPORTED_FORMAT (also for"
+            + " multi-file formats), CORRUPT_SLIDE, or MPP_UNKNOWN (send `mpp`)")
     @ApiResponse(responseCode = "429", description = "Too many analyses queued (QUEUE_FULL); see Retry-After")
     ResponseEntity<SlideUploadResponse> upload(HttpServletRequest request,
             @Parameter(description = "File name of a raw (octet-stream) upload")
@@ -91,9 +99,13 @@ class SlideController {
         UploadReceiver.Parameters query = new UploadReceiver.Parameters(filename, blankToNull(externalId),
                 parseMpp(blankToNull(mpp)), reanalyse, force);
         checkExternalId(query.externalId());
+        if (filename != null) {
+            checkSingleFile(Filenames.sanitise(filename));
+        }
         UploadReceiver.Received received = receiver.receive(request, query);
         try {
             checkExternalId(received.externalId());
+            checkSingleFile(received.filename());
             SlideService.Registration registration = service.register(received);
             SlideUploadResponse body = new SlideUploadResponse(registration.slide(), registration.job(),
                     registration.analysis(), registration.applied());
@@ -159,6 +171,18 @@ class SlideController {
             throw ApiException.validationFailed("mpp must be a positive number of microns per pixel, e.g. 0.5");
         }
         return mpp;
+    }
+
+    /**
+     * MIRAX ({@code .mrxs}) and Hamamatsu VMS/VMU slides are an index file beside a folder or set of data files:
+     * one upload cannot carry them, and the index alone is not a slide.
+     */
+    private static void checkSingleFile(String filename) {
+        if (MULTI_FILE.contains(Filenames.extension(filename).toLowerCase(Locale.ROOT))) {
+            throw new SlideException(SlideErrorCode.UNSUPPORTED_FORMAT, "multi-file formats are not accepted ("
+                    + Filenames.extension(filename) + " needs the data files beside it): upload a single-file slide"
+                    + " such as SVS, NDPI, SCN, BIF or tiled TIFF, or convert it to pyramidal TIFF first");
+        }
     }
 
     /** Fits the column, and holds no control characters (PostgreSQL cannot store NUL in text at all). */

@@ -11,14 +11,16 @@ import io.swagger.v3.oas.annotations.media.Schema;
  * made generated clients take each of them twice ({@code externalId}, {@code externalId2}, ...). The service still
  * accepts them as form parts as well.
  *
- * @param file       the slide file (SVS, NDPI, MRXS, SCN, BIF, TIFF, PNG, JPEG ...)
+ * @param file       the slide file, one file per slide (SVS, NDPI, SCN, BIF, TIFF, PNG, JPEG ...)
  * @param externalId the caller's own identifier, e.g. the LIMS accession
  * @param mpp        microns per pixel, required when the file does not say
  * @param reanalyse  analyse again even when the same bytes were uploaded before
  * @param force      with a reanalysis, encode every region again instead of reusing stored ones
  */
 @Schema(name = "SlideUploadForm", requiredProperties = "file")
-public record SlideUploadForm(@Schema(type = "string", format = "binary") String file,
+public record SlideUploadForm(@Schema(type = "string", format = "binary", description = "The slide, one file:"
+                                      + " SVS, NDPI, SCN, BIF, tiled TIFF, PNG, JPEG; not MRXS or VMS (multi-file)")
+                              String file,
                               @Schema(hidden = true) String externalId,
                               @Schema(hidden = true) Double mpp,
                               @Schema(hidden = true) Boolean reanalyse,

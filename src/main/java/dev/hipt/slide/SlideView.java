@@ -16,21 +16,22 @@ import java.util.UUID;
  * @param sha256         hex SHA-256 of the file's bytes; the same bytes are stored once
  * @param sizeBytes      the file's size
  * @param format         the reader's format name, e.g. {@code aperio}, {@code generic-tiff}, {@code png}
- * @param vendor         the scanner vendor, or the image format for plain images
+ * @param vendor         the scanner vendor, or the image format for plain images; null when unknown
  * @param width          level-0 width in pixels
  * @param height         level-0 height in pixels
  * @param levels         pyramid levels, level 0 first
  * @param mppX           microns per pixel along x used for analysis
  * @param mppY           microns per pixel along y used for analysis
  * @param mppSource      {@code file} (from the slide) or {@code request} (the {@code mpp} given at upload)
- * @param objectivePower the scan objective, when the file says
+ * @param objectivePower the scan objective, when the file says; otherwise null
  * @param status         from the newest analysis job
  * @param createdAt      when the slide was registered
  * @param latestJob      the newest analysis job, or null when there is none
  */
-public record SlideView(UUID id, String externalId, String filename, String sha256, long sizeBytes, String format,
-                        String vendor, long width, long height, List<LevelView> levels, Double mppX, Double mppY,
-                        String mppSource, Double objectivePower, SlideStatus status, Instant createdAt,
+public record SlideView(UUID id, @Schema(nullable = true) String externalId, String filename, String sha256,
+                        long sizeBytes, String format, @Schema(nullable = true) String vendor, long width,
+                        long height, List<LevelView> levels, Double mppX, Double mppY, String mppSource,
+                        @Schema(nullable = true) Double objectivePower, SlideStatus status, Instant createdAt,
                         @Schema(nullable = true) JobView latestJob) {
 
     /**

@@ -27,6 +27,11 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code /api/v1/slides/{id}/tissue}: the tissue mask the analysis uses, and a thumbnail overlay of it, as PNG for
  * quality control. Both are computed on request from a low-resolution read of the slide's own pixels; the response
  * headers give the mask geometry (see {@link #MASK_DOWNSAMPLE} and the other header names).
+ *
+ * <p>The mappings declare no {@code produces}: the PNG is served whatever the request's {@code Accept} says, because
+ * generated clients ask for it in their own ways (openapi-generator's Python client sends only
+ * {@code Accept: application/problem+json}, the first type of the operation that contains "json"); errors are
+ * problem+json whatever the Accept.
  */
 @RestController
 @RequestMapping("/api/v1/slides/{id}/tissue")
@@ -57,7 +62,7 @@ class TissueQcController {
         this.tissue = tissue;
     }
 
-    @GetMapping(path = "/mask.png", produces = PNG)
+    @GetMapping(path = "/mask.png") // no 'produces': see the class comment
     @Operation(operationId = "getTissueMask", summary = "The slide's tissue mask as a PNG (white = tissue)",
             description = "A grayscale PNG of the binary tissue mask at the detection level (about 64 x"
                     + " downsampled): mask pixel (i, j) covers level-0 [i * d, (i + 1) * d) x [j * d, (j + 1) * d)"
@@ -86,7 +91,7 @@ class TissueQcController {
         return png(mask, mask.maskPng(), id + "-tissue-mask.png");
     }
 
-    @GetMapping(path = "/overlay.png", produces = PNG)
+    @GetMapping(path = "/overlay.png") // no 'produces': see the class comment
     @Operation(operationId = "getTissueOverlay", summary = "A QC thumbnail of the slide with its tissue outlined",
             description = "An RGB PNG of the slide's low-resolution read (the image the mask is computed on),"
                     + " tissue tinted green and outlined, at most `maxSide` pixels on its longer side and never"

@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -61,6 +62,15 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> handleSlide(SlideException ex, HttpServletRequest request) {
         // The message comes from the wsi package, which keeps patient data out of it.
         return problem(HttpStatus.UNPROCESSABLE_CONTENT, ex.code().name(), ex.getMessage(), null, request);
+    }
+
+    /** Tomcat could not decode a query or form parameter (its percent-encoded bytes are not UTF-8). */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> handleUndecodableParameter(InvalidParameterException ex,
+            HttpServletRequest request) {
+        return problem(HttpStatus.BAD_REQUEST, ErrorCodes.BAD_REQUEST,
+                "A query or form parameter could not be decoded: percent-encoded parameters must be UTF-8", null,
+                request);
     }
 
     @ExceptionHandler(AuthenticationException.class)
@@ -136,15 +146,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (ex instanceof HttpMediaTypeNotAcceptableException) {
             return ErrorCodes.NOT_ACCEPTABLE;
         }
-        return switch (status.value()) {
-            case 400 -> ErrorCodes.BAD_REQUEST;
-            case 401 -> ErrorCodes.UNAUTHORIZED;
-            case 403 -> ErrorCodes.FORBIDDEN;
-            case 404 -> ErrorCodes.NOT_FOUND;
-            case 409 -> ErrorCodes.CONFLICT;
-            case 413 -> ErrorCodes.PAYLOAD_TOO_LARGE;
-            default -> status.is5xxServerError() ? ErrorCodes.INTERNAL_ERROR : ErrorCodes.BAD_REQUEST;
-        };
+        return ErrorCodes.forStatus(status.value());
     }
 
     private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, String detail,

@@ -35,6 +35,22 @@ public final class ErrorCodes {
     /** 500: a defect or an infrastructure failure; never caused by bad input. */
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 
+    /** The code of an error that only has a status (Spring MVC's own exceptions, errors Tomcat answers itself). */
+    static String forStatus(int status) {
+        return switch (status) {
+            case 400 -> BAD_REQUEST;
+            case 401 -> UNAUTHORIZED;
+            case 403 -> FORBIDDEN;
+            case 404 -> NOT_FOUND;
+            case 405 -> METHOD_NOT_ALLOWED;
+            case 406 -> NOT_ACCEPTABLE;
+            case 409 -> CONFLICT;
+            case 413 -> PAYLOAD_TOO_LARGE;
+            case 415 -> UNSUPPORTED_MEDIA_TYPE;
+            default -> status >= 500 ? INTERNAL_ERROR : BAD_REQUEST;
+        };
+    }
+
     private ErrorCodes() {
     }
 }

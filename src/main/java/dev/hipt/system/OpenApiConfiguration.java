@@ -16,9 +16,13 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
@@ -53,7 +57,8 @@ class OpenApiConfiguration {
                                 + " slide embeddings and predictions. Every /api call needs an API key in the"
                                 + " X-API-Key header. Errors are RFC 9457 application/problem+json with a stable"
                                 + " `code`.")
-                        .license(new License().name("Proprietary").identifier("LicenseRef-Proprietary")))
+                        // the service's own code (LICENSE); HIPT's weights, never bundled, keep their own licence
+                        .license(new License().name("Apache-2.0").identifier("Apache-2.0")))
                 .components(new Components()
                         .addSecuritySchemes(SECURITY_SCHEME, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                                 .in(SecurityScheme.In.HEADER).name(ApiKeyAuthenticationFilter.HEADER)
@@ -100,6 +105,69 @@ class OpenApiConfiguration {
     }
 
     /**
+     * Marks every property of every schema an answer uses as required. Jackson writes each component of a response
+     * record, null included, so a property is always there; whether it may be null is its own type's business
+     * ({@code @Schema(nullable = true)}, rendered as {@code "type": [..., "null"]} or {@code anyOf [ref, null]}).
+     * Schemas only requests use (the upload form) and the hand-written {@code Problem} keep their own list.
+     */
+    @Bean
+    OpenApiCustomizer requiredResponseProperties() {
+        return openApi -> {
+            if (openApi.getComponents() == null || openApi.getComponents().getSchemas() == null
+                    || openApi.getPaths() == null) {
+                return;
+            }
+            Map<String, Schema> schemas = openApi.getComponents().getSchemas();
+            Set<String> answered = new TreeSet<>();
+            openApi.getPaths().values().forEach(item -> item.readOperations().forEach(operation -> {
+                if (operation.getResponses() != null) {
+                    operation.getResponses().values().forEach(response -> {
+                        if (response.getContent() != null) {
+                            response.getContent().values().forEach(media -> reach(media.getSchema(), schemas,
+                                    answered));
+                        }
+                    });
+                }
+            }));
+            answered.remove(PROBLEM_SCHEMA);
+            for (String name : answered) {
+                Schema<?> schema = schemas.get(name);
+                if (schema != null && schema.getProperties() != null && !schema.getProperties().isEmpty()) {
+                    schema.setRequired(new ArrayList<>(schema.getProperties().keySet()));
+                }
+            }
+        };
+    }
+
+    /** Adds the component names {@code schema} refers to, transitively, to {@code reached}. */
+    @SuppressWarnings("rawtypes")
+    private static void reach(Schema schema, Map<String, Schema> components, Set<String> reached) {
+        if (schema == null) {
+            return;
+        }
+        if (schema.get$ref() != null) {
+            String name = schema.get$ref().substring(schema.get$ref().lastIndexOf('/') + 1);
+            if (reached.add(name)) {
+                reach(components.get(name), components, reached);
+            }
+        }
+        if (schema.getProperties() != null) {
+            for (Object property : schema.getProperties().values()) {
+                reach((Schema) property, components, reached);
+            }
+        }
+        reach(schema.getItems(), components, reached);
+        if (schema.getAdditionalProperties() instanceof Schema additional) {
+            reach(additional, components, reached);
+        }
+        for (List<Schema> composed : Arrays.asList(schema.getAnyOf(), schema.getOneOf(), schema.getAllOf())) {
+            if (composed != null) {
+                composed.forEach(part -> reach(part, components, reached));
+            }
+        }
+    }
+
+    /**
      * Rewrites nullable references for OpenAPI 3.1. springdoc renders {@code @Schema(nullable = true)} on a property
      * whose type is another schema as {@code {"type": "null", "$ref": ...}}, which no value satisfies (a strict
      * validator refuses both null and the object) and which generated clients read inconsistently. This makes each
@@ -137,7 +205,7 @@ class OpenApiConfiguration {
     private static Schema problemSchema() {
         return new ObjectSchema()
                 .description("RFC 9457 problem details with a stable machine-readable code")
-                .required(List.of("status", "code"))
+                .required(List.of("title", "status", "code"))
                 .addProperty("type", new StringSchema().format("uri").example("about:blank"))
                 .addProperty("title", new StringSchema().example("Unprocessable Content"))
                 .addProperty("status", new IntegerSchema().example(422))
@@ -145,10 +213,10 @@ class OpenApiConfiguration {
                 .addProperty("instance", new StringSchema().format("uri-reference").example("/api/v1/slides"))
                 .addProperty("code", new StringSchema().description("Stable error code clients switch on; known values:"
                                 + " BAD_REQUEST, VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND,"
-                                + " METHOD_NOT_ALLOWED, CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,"
-                                + " UNSUPPORTED_FORMAT, CORRUPT_SLIDE, MPP_UNKNOWN, NO_TISSUE, QUEUE_FULL,"
-                                + " MODEL_NOT_CONFIGURED, INTERNAL_ERROR (more may be added; treat unknown"
-                                + " values by their HTTP status)")
+                                + " RESULTS_NOT_FOUND, PATCHES_NOT_AVAILABLE, METHOD_NOT_ALLOWED, NOT_ACCEPTABLE,"
+                                + " CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_FORMAT,"
+                                + " CORRUPT_SLIDE, MPP_UNKNOWN, NO_TISSUE, QUEUE_FULL, MODEL_NOT_CONFIGURED,"
+                                + " INTERNAL_ERROR (more may be added; treat unknown values by their HTTP status)")
                         .example("UNSUPPORTED_FORMAT"));
     }
 }

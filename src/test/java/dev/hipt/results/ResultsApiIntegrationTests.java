@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hipt.ServiceIntegrationTestSupport;
 import dev.hipt.slide.SlideTestDoubles;
 import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,6 +32,8 @@ class ResultsApiIntegrationTests extends ServiceIntegrationTestSupport {
 
     private static final Provenance PROVENANCE = new Provenance("feedfacecafe", false,
             Map.of("vit256", "1".repeat(64), "vit4k", "2".repeat(64)));
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Autowired
     JdbcClient jdbc;
@@ -55,6 +61,55 @@ class ResultsApiIntegrationTests extends ServiceIntegrationTestSupport {
                 .isEqualTo("attachment; filename=\"" + slide + "-cls256.npy\"");
         Npy.Array array = Npy.read(new ByteArrayInputStream(patches.getBody()));
         assertThat(array.shape()).containsExactly(2, 256, 384);
+    }
+
+    /**
+     * The Accept headers generated clients send for the .npy download: openapi-generator's Java client (library
+     * native) lists the documented types; its Python client sends only the first type that contains "json"
+     * ({@code select_header_accept}), here {@code application/problem+json}.
+     */
+    private static final List<String> CLIENT_ACCEPTS = java.util.Arrays.asList(
+            "application/octet-stream, application/problem+json", "application/problem+json", "application/json",
+            "*/*", null);
+
+    @Test
+    void servesTheNpyToGeneratedClientsWhateverTheyAccept() throws Exception {
+        UUID slide = analysedSlide(1);
+        for (String accept : CLIENT_ACCEPTS) {
+            HttpResponse<byte[]> answer = fetch("/api/v1/slides/" + slide + "/embeddings/patches", accept);
+
+            assertThat(answer.statusCode()).as("Accept: %s", accept).isEqualTo(200);
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+            assertThat(Npy.read(new ByteArrayInputStream(answer.body())).shape()).containsExactly(1, 256, 384);
+        }
+    }
+
+    @Test
+    void answersNpyErrorsToGeneratedClientsAsProblems() throws Exception {
+        UUID unanalysed = UUID.randomUUID();
+        ResultsTestDatabase.insertSlide(jdbc, unanalysed);
+        for (UUID slide : List.of(unanalysed, UUID.randomUUID())) {
+            for (String accept : CLIENT_ACCEPTS) {
+                String path = "/api/v1/slides/" + slide + "/embeddings/patches";
+                HttpResponse<byte[]> answer = fetch(path, accept);
+
+                assertThat(answer.statusCode()).as("Accept: %s", accept).isEqualTo(404);
+                String contentType = answer.headers().firstValue("Content-Type").orElse("");
+                assertThat(contentType).startsWith("application/problem+json");
+                String body = new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(body).contains("\"code\":\"RESULTS_NOT_FOUND\"");
+                dev.hipt.OpenApiResponseValidator.instance().assertValid("GET", path, 404, contentType, body);
+            }
+        }
+    }
+
+    private HttpResponse<byte[]> fetch(String path, String accept) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("X-API-Key", CLIENT_KEY).GET();
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     @Test

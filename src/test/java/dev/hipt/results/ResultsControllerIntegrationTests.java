@@ -13,6 +13,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.hipt.OpenApiResponseValidator;
 import dev.hipt.model.SubtypePrediction;
 import dev.hipt.model.SurvivalPrediction;
 import dev.hipt.system.ApiException;
@@ -37,7 +38,10 @@ import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
-/** The results endpoints over a real (H2) database and blob directory: JSON shapes, the .npy download, 404s. */
+/**
+ * The results endpoints over a real (H2) database and blob directory: JSON shapes, the .npy download, 404s. Every
+ * answer is checked against the OpenAPI document ({@link OpenApiResponseValidator}).
+ */
 class ResultsControllerIntegrationTests {
 
     private static final Provenance TRAINED = new Provenance("aaaaaaaaaaaa", false,
@@ -66,6 +70,10 @@ class ResultsControllerIntegrationTests {
         results = new JdbcRegionResults(jdbc, new TempDirBlobStore(blobRoot));
         mvc = MockMvcBuilders.standaloneSetup(new ResultsController(new ResultsService(results)))
                 .setControllerAdvice(new ApiExceptionAdvice())
+                .alwaysDo(result -> OpenApiResponseValidator.instance().assertValid(result.getRequest().getMethod(),
+                        result.getRequest().getRequestURI(), result.getResponse().getStatus(),
+                        result.getResponse().getContentType(),
+                        result.getResponse().getContentAsString(java.nio.charset.StandardCharsets.UTF_8)))
                 .build();
         slide = newSlide();
     }

@@ -3,7 +3,9 @@ package dev.hipt.slide;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -78,6 +80,69 @@ class ApiSurfaceIntegrationTests extends SlideIntegrationTestSupport {
             assertThat(response).as(path).startsWith("HTTP/1.1 400")
                     .contains("Content-Type: application/problem+json").contains("\"code\":\"BAD_REQUEST\"");
         }
+    }
+
+    @Test
+    void answersQueryParametersThatAreNotUtf8AsProblem() {
+        for (String path : List.of("/api/v1/slides?page=%ff%fe", "/api/v1/slides?size=1&x=%c3%28")) {
+            Answer answer = get(path, CLIENT_KEY);
+
+            assertThat(answer.status()).as(path + " " + answer.body()).isEqualTo(400);
+            assertThat(answer.contentType()).startsWith("application/problem+json");
+            assertThat(answer.code()).isEqualTo("BAD_REQUEST");
+        }
+        long slides = slideRows();
+        Answer upload = uploadRaw("filename=x.png&externalId=%ff%fe", uniquePng());
+
+        assertThat(upload.status()).as(upload.body()).isEqualTo(400);
+        assertThat(upload.code()).isEqualTo("BAD_REQUEST");
+        assertThat(slideRows()).isEqualTo(slides);
+        assertThat(filesUnder("tmp")).isEmpty();
+    }
+
+    @Test
+    void answersRequestsTomcatRefusesAsProblem() throws Exception {
+        String longHeader = "X-Filler: " + "a".repeat(9000) + "\r\n";
+        Map<String, String> requests = new LinkedHashMap<>();
+        requests.put("header over 8 KB", "GET /api/v1/slides HTTP/1.1\r\nHost: localhost\r\n" + longHeader
+                + "Connection: close\r\n\r\n");
+        requests.put("URL over 8 KB", "GET /api/v1/slides?q=" + "a".repeat(9000)
+                + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        requests.put("%00 in the path", "GET /api/v1/slides/%00 HTTP/1.1\r\nHost: localhost\r\n"
+                + "Connection: close\r\n\r\n");
+        requests.put("control character in the path", "GET /api/v1/sl\u0001ides HTTP/1.1\r\nHost: localhost\r\n"
+                + "Connection: close\r\n\r\n");
+        requests.forEach((what, request) -> {
+            String response;
+            try {
+                response = rawExchange(request, null);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            int end = response.indexOf("\r\n\r\n");
+            assertThat(end).as(what + ": " + response).isPositive();
+            String head = response.substring(0, end);
+            String body = response.substring(end + 4);
+            int status = Integer.parseInt(head.substring(9, 12));
+
+            assertThat(status).as(what + ": " + response).isBetween(400, 499);
+            assertThat(head).as(what).containsIgnoringCase("Content-Type: application/problem+json");
+            JsonNode problem = tools.jackson.databind.json.JsonMapper.builder().build().readTree(body);
+            assertThat(problem.path("status").asInt()).as(what).isEqualTo(status);
+            assertThat(problem.path("code").asString()).as(what).isNotBlank();
+            dev.hipt.OpenApiResponseValidator.instance().assertValid("GET", "/tomcat/refused", status,
+                    "application/problem+json", body);
+        });
+    }
+
+    @Test
+    void openApiLicenseIsTheRepositoryLicense() throws Exception {
+        JsonNode license = get("/v3/api-docs", null).json().path("info").path("license");
+        String text = java.nio.file.Files.readString(java.nio.file.Path.of("LICENSE"));
+
+        assertThat(text).contains("Apache License", "Version 2.0, January 2004");
+        assertThat(license.path("identifier").asString()).isEqualTo("Apache-2.0");
+        assertThat(license.path("name").asString()).contains("Apache");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.hipt.slide;
 
+import dev.hipt.OpenApiResponseValidator;
 import dev.hipt.ServiceIntegrationTestSupport;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -33,7 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What slide tests share: the job and results doubles, a 4 MB upload limit, and small HTTP helpers (multipart and
- * raw uploads with {@link HttpClient}, hand-written requests on a socket when the test must control the bytes).
+ * raw uploads with {@link HttpClient}, hand-written requests on a socket when the test must control the bytes). Every
+ * {@code /api} answer of {@link #send} is checked against the OpenAPI document ({@link OpenApiResponseValidator}).
  */
 @Import(SlideTestDoubles.class)
 @TestPropertySource(properties = "hipt.upload.max-size=" + SlideIntegrationTestSupport.MAX_SIZE)
@@ -107,7 +109,12 @@ abstract class SlideIntegrationTestSupport extends ServiceIntegrationTestSupport
     Answer send(HttpRequest request) {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Answer(response.statusCode(), response.headers(), response.body());
+            Answer answer = new Answer(response.statusCode(), response.headers(), response.body());
+            if (request.uri().getRawPath().startsWith("/api/")) {
+                OpenApiResponseValidator.instance().assertValid(request.method(), request.uri().getRawPath(),
+                        answer.status(), response.headers().firstValue("Content-Type").orElse(null), answer.body());
+            }
+            return answer;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

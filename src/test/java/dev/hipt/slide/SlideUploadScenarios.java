@@ -91,6 +91,23 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void refusesMultiFileFormatsAsUnsupportedSayingWhy() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+        byte[] miraxIndex = "[GENERAL]\nSLIDE_VERSION=01.03\n".getBytes(StandardCharsets.UTF_8);
+
+        for (Answer answer : List.of(uploadMultipart("CMU-1.mrxs", miraxIndex, Map.of()),
+                uploadMultipart("scan.MRXS", uniquePng(), Map.of("mpp", "0.5")),
+                uploadRaw("filename=scan.vms&mpp=0.5", uniquePng()))) {
+            assertThat(answer.status()).as(answer.body()).isEqualTo(422);
+            assertThat(answer.code()).isEqualTo("UNSUPPORTED_FORMAT");
+            assertThat(answer.json().path("detail").asString()).contains("multi-file");
+        }
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
     void rejectsTextFileNamedSvs() {
         long rows = slideRows();
         List<Path> blobs = filesUnder("blobs");

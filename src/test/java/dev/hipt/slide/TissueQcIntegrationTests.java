@@ -190,6 +190,47 @@ class TissueQcIntegrationTests extends SlideIntegrationTestSupport {
         }
     }
 
+    /**
+     * The Accept headers generated clients send for these operations: openapi-generator's Java client (library
+     * native) lists the documented types ({@code image/png, application/problem+json}); its Python client sends only
+     * the first type that contains "json" ({@code select_header_accept}), here {@code application/problem+json}.
+     */
+    static final List<String> CLIENT_ACCEPTS = Arrays.asList("image/png, application/problem+json",
+            "application/problem+json", "application/json", "*/*", null);
+
+    @Test
+    void servesPngsToGeneratedClientsWhateverTheyAccept() {
+        String id = upload("accept.png", uniquePng(), "0.5");
+        for (String endpoint : List.of("mask.png", "overlay.png")) {
+            for (String accept : CLIENT_ACCEPTS) {
+                String path = "/api/v1/slides/" + id + "/tissue/" + endpoint;
+                Png answer = fetch(path, CLIENT_KEY, accept);
+
+                assertThat(answer.status()).as(endpoint + " Accept: " + accept + " " + answer.text()).isEqualTo(200);
+                assertThat(answer.header("Content-Type")).isEqualTo("image/png");
+                assertThat(answer.image().getWidth()).isPositive();
+                dev.hipt.OpenApiResponseValidator.instance().assertValid("GET", path, 200,
+                        answer.header("Content-Type"), "");
+            }
+        }
+    }
+
+    @Test
+    void answersErrorsToGeneratedClientsAsProblems() {
+        for (String endpoint : List.of("mask.png", "overlay.png")) {
+            for (String accept : CLIENT_ACCEPTS) {
+                String path = "/api/v1/slides/" + UUID.randomUUID() + "/tissue/" + endpoint;
+                Png answer = fetch(path, CLIENT_KEY, accept);
+
+                assertThat(answer.status()).as(endpoint + " Accept: " + accept).isEqualTo(404);
+                assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+                assertThat(json(answer).path("code").asString()).isEqualTo("NOT_FOUND");
+                dev.hipt.OpenApiResponseValidator.instance().assertValid("GET", path, 404,
+                        answer.header("Content-Type"), answer.text());
+            }
+        }
+    }
+
     @Test
     void refusesOverlaySizesOutsideTheBounds() {
         String path = "/api/v1/slides/" + UUID.randomUUID() + "/tissue/overlay.png?maxSide=";
