@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 class OpenApiResponseValidatorTests {
 
     private static final String JOB = """
-            {"id":"%s","slideId":"%s","status":"QUEUED","progress":{"done":0,"total":0},"error":null,
-             "createdAt":"2026-01-01T00:00:00Z","startedAt":null,"finishedAt":null}""".formatted(UUID.randomUUID(),
+            {"id":"%s","slideId":"%s","status":"QUEUED","progress":{"done":0,"total":0,"patchesDone":0,
+             "patchesTotal":0,"estimatedSecondsLeft":null},"error":null,"createdAt":"2026-01-01T00:00:00Z",
+             "startedAt":null,"finishedAt":null,
+             "regions":{"recomputeAll":false,"reused":0,"recomputed":0,"dropped":0}}""".formatted(UUID.randomUUID(),
             UUID.randomUUID());
 
     private final OpenApiResponseValidator validator = OpenApiResponseValidator.instance();

@@ -51,7 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
  * checkpoints, so analyses are real but quick). The clients send a few thousand mixed requests: uploads of new
  * and repeated bytes, list, get, embeddings, patches, predictions, QC images, job polling and cancel, deletes, and
  * bad requests. Every answer must come within {@link #ANSWER_BOUND} with the status its request calls for (never a
- * 5xx); afterwards no pooled connection is still in use, no temporary upload is left, and the heap after a full GC
+ * 5xx) and match the OpenAPI document ({@link OpenApiResponseValidator}); afterwards no pooled connection is still in use, no temporary upload is left, and the heap after a full GC
  * has not grown from the first half of the run to the second.
  *
  * <p>Every earlier test touched each path once; a connection that one GET never returned to the pool took the
@@ -260,7 +260,10 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
     }
 
     /** What came back: the status, the content type and the body (as text, or only its length when binary). */
-    private record Answer(String request, int status, String contentType, String text, int length) {
+    private record Answer(String method, String path, int status, String contentType, String text, int length) {
+        String request() {
+            return method + " " + path;
+        }
     }
 
     /**
@@ -306,6 +309,12 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
         if (status >= 400 && !answer.contentType().startsWith("application/problem+json")) {
             failures.add(name + ": " + answer.request() + " answered " + status + " as " + answer.contentType()
                     + ", not problem+json");
+            return false;
+        }
+        List<String> problems = OpenApiResponseValidator.instance().problems(answer.method(), answer.path(),
+                answer.status(), answer.contentType(), answer.text());
+        if (!problems.isEmpty()) {
+            failures.add(name + ": " + answer.request() + " does not match the OpenAPI document: " + problems);
             return false;
         }
         return true;
@@ -360,7 +369,8 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
                 failures.add(what + " took " + took);
             }
             byte[] body = response.body();
-            return new Answer(what, response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
+            return new Answer(request.method(), request.uri().getRawPath(), response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse(""),
                     text || response.statusCode() >= 400 ? new String(body, StandardCharsets.UTF_8) : null,
                     body.length);
         } catch (IOException e) {

@@ -23,7 +23,8 @@ public record JobView(UUID id, UUID slideId, JobStatus status, Progress progress
      * @param estimatedSecondsLeft time left at the current attempt's pace; null when unknown (queued, just
      *                             started, failed, cancelled), 0 once succeeded
      */
-    public record Progress(int done, int total, int patchesDone, int patchesTotal, Long estimatedSecondsLeft) {
+    public record Progress(int done, int total, int patchesDone, int patchesTotal,
+                           @Schema(nullable = true, description = "null while unknown") Long estimatedSecondsLeft) {
 
         /** Progress in regions only. */
         public Progress(int done, int total) {
