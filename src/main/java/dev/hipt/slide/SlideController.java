@@ -2,6 +2,7 @@ package dev.hipt.slide;
 
 import dev.hipt.storage.StorageProperties;
 import dev.hipt.system.ApiException;
+import dev.hipt.wsi.Mpp;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -67,7 +68,7 @@ class SlideController {
             @Parameter(description = "The caller's own identifier, e.g. the LIMS accession")
             @RequestParam(required = false) String externalId,
             @Parameter(description = "Microns per pixel, required when the file does not say",
-                    schema = @Schema(type = "number", format = "double", exclusiveMinimum = true, minimum = "0"))
+                    schema = @Schema(type = "number", format = "double", minimum = "0.01", maximum = "20"))
             @RequestParam(required = false) String mpp,
             @Parameter(description = "Queue a new analysis even when the same bytes were uploaded before")
             @RequestParam(defaultValue = "false") boolean reanalyse) throws IOException {
@@ -128,8 +129,9 @@ class SlideController {
         } catch (NumberFormatException e) {
             throw ApiException.validationFailed("mpp must be a number of microns per pixel, e.g. 0.5");
         }
-        if (!(mpp > 0 && mpp < 1000)) {
-            throw ApiException.validationFailed("mpp must be a positive number of microns per pixel, e.g. 0.5");
+        if (!Mpp.plausible(mpp)) {
+            throw ApiException.validationFailed("mpp must be between " + Mpp.MIN_PLAUSIBLE + " and "
+                    + Mpp.MAX_PLAUSIBLE + " microns per pixel, e.g. 0.5");
         }
         return mpp;
     }

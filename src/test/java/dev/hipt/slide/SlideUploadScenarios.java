@@ -283,6 +283,26 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
     }
 
     @Test
+    void refusesMppOutsideTheMicroscopeRangeInBothForms() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        // 1e-7 made the job die with NegativeArraySizeException, 1e-300 a grid of "0 x 0 regions"
+        for (String mpp : List.of("1e-7", "1e-300", "0.009", "20.5", "1e300")) {
+            Answer multipart = uploadMultipart("tiny.png", uniquePng(), Map.of("mpp", mpp));
+            Answer raw = uploadRaw("filename=tiny.png&mpp=" + mpp, uniquePng());
+
+            assertThat(multipart.status()).as(mpp + ": " + multipart.body()).isEqualTo(400);
+            assertThat(multipart.code()).isEqualTo("VALIDATION_FAILED");
+            assertThat(multipart.json().path("detail").asString()).contains("0.01", "20");
+            assertThat(raw.status()).as(mpp + ": " + raw.body()).isEqualTo(400);
+            assertThat(raw.code()).isEqualTo("VALIDATION_FAILED");
+        }
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
     void rawUploadWithoutFilenameIsRefused() {
         Answer answer = uploadRaw("mpp=0.5", uniquePng());
 
