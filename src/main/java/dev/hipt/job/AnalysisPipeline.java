@@ -65,7 +65,7 @@ class AnalysisPipeline {
     void run(AnalysisRequest request, JobControl control) throws IOException {
         LoadedModels loaded = models.models();
         Provenance provenance = loaded.provenance();
-        try (SlideSource.OpenedSlide slide = slides.open(request)) {
+        try (SlideSource.OpenedSlide slide = slides.open(request, control)) {
             List<Region> regions = slide.regions();
             Set<Integer> stored = results.storedRegions(request.slideId(), provenance.modelVersion());
             List<Region> todo = regions.stream().filter(r -> !stored.contains(r.index())).toList();

@@ -19,7 +19,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Slides from the blob store through the {@code wsi} package: open, MPP (the request's override wins), tissue
- * mask, region grid with the reader's level-0 footprint, region reads at the target magnification.
+ * mask (checking the job between reads), region grid with the reader's level-0 footprint, region reads at the
+ * target magnification.
  */
 @Component
 class WsiSlideSource implements SlideSource {
@@ -38,12 +39,14 @@ class WsiSlideSource implements SlideSource {
     }
 
     @Override
-    public OpenedSlide open(AnalysisRequest request) throws IOException {
+    public OpenedSlide open(AnalysisRequest request, JobControl control) throws IOException {
         Path file = blobs.localPath(request.blobKey());
         WholeSlideImage slide = WholeSlideImages.open(file);
         try {
             Mpp mpp = MppResolver.resolve(slide.metadata(), request.mppOverride());
-            TissueMask mask = tissue.detect(slide);
+            // A slide without a small pyramid level is read in many bounded pieces: a cancel or a shutdown stops it
+            // between two of them instead of after the whole scan.
+            TissueMask mask = tissue.detect(slide, control::checkpoint);
             List<Region> regions = RegionGrid.plan(slide.metadata(), mask, reader.level0Footprint(mpp),
                     properties.minTissueFraction());
             return new Opened(slide, mpp, regions);

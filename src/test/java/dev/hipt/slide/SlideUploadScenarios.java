@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hipt.job.AnalysisRequest;
+import dev.hipt.wsi.RepeatedTileTiff;
+import dev.hipt.wsi.WholeSlideImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,6 +120,27 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         assertThat(answer.status()).as(answer.body()).isEqualTo(422);
         assertThat(answer.code()).isIn("UNSUPPORTED_FORMAT", "CORRUPT_SLIDE");
         assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
+    void refusesSmallTiffClaimingAnEnormousImageBeforeAnyJobReadsIt() throws Exception {
+        assumeTrue(WholeSlideImages.openSlideAvailable(), "libopenslide0 not installed: skipping the tiled TIFF");
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+        // about 530 KB claiming 10^6 x 10^6 pixels: one deflated tile that every tile entry points at
+        Path tiff = RepeatedTileTiff.write(Files.createTempFile("huge", ".tiff"), 1_000_000, 1_000_000, 4096,
+                0xC86496);
+        try {
+            Answer answer = uploadMultipart("huge.tiff", Files.readAllBytes(tiff), Map.of("mpp", "0.5"));
+
+            assertThat(answer.status()).as(answer.body()).isEqualTo(422);
+            assertThat(answer.contentType()).startsWith("application/problem+json");
+            assertThat(answer.code()).isEqualTo("SLIDE_TOO_LARGE");
+            assertNothingKept(rows, blobs, submitted);
+        } finally {
+            Files.delete(tiff);
+        }
     }
 
     @Test
