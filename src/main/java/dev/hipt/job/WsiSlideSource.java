@@ -12,7 +12,6 @@ import dev.hipt.wsi.TissueMask;
 import dev.hipt.wsi.WholeSlideImage;
 import dev.hipt.wsi.WholeSlideImages;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
@@ -40,8 +39,15 @@ class WsiSlideSource implements SlideSource {
 
     @Override
     public OpenedSlide open(AnalysisRequest request, JobControl control) throws IOException {
-        Path file = blobs.localPath(request.blobKey());
-        WholeSlideImage slide = WholeSlideImages.open(file);
+        // Leased for the whole analysis: a download cache must not drop the copy while the slide is read.
+        BlobStore.LocalFile file = blobs.lease(request.blobKey());
+        WholeSlideImage slide;
+        try {
+            slide = WholeSlideImages.open(file.path());
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
         try {
             Mpp mpp = MppResolver.resolve(slide.metadata(), request.mppOverride());
             // A slide without a small pyramid level is read in many bounded pieces: a cancel or a shutdown stops it
@@ -49,20 +55,23 @@ class WsiSlideSource implements SlideSource {
             TissueMask mask = tissue.detect(slide, control::checkpoint);
             List<Region> regions = RegionGrid.plan(slide.metadata(), mask, reader.level0Footprint(mpp),
                     properties.minTissueFraction());
-            return new Opened(slide, mpp, regions);
+            return new Opened(file, slide, mpp, regions);
         } catch (RuntimeException e) {
             slide.close();
+            file.close();
             throw e;
         }
     }
 
     private final class Opened implements OpenedSlide {
 
+        private final BlobStore.LocalFile file;
         private final WholeSlideImage slide;
         private final Mpp mpp;
         private final List<Region> regions;
 
-        Opened(WholeSlideImage slide, Mpp mpp, List<Region> regions) {
+        Opened(BlobStore.LocalFile file, WholeSlideImage slide, Mpp mpp, List<Region> regions) {
+            this.file = file;
             this.slide = slide;
             this.mpp = mpp;
             this.regions = regions;
@@ -80,7 +89,11 @@ class WsiSlideSource implements SlideSource {
 
         @Override
         public void close() {
-            slide.close();
+            try {
+                slide.close();
+            } finally {
+                file.close();
+            }
         }
     }
 }
