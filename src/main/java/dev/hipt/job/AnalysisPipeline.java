@@ -141,7 +141,10 @@ class AnalysisPipeline {
             }
             chw.add(p.chw());
         }
-        List<RegionEmbedding> embeddings = metrics.timeInference(() -> inference.encode(loaded, chw, side));
+        List<RegionEmbedding> embeddings;
+        try (ModelProvider.InUse use = models.inUse()) {
+            embeddings = metrics.timeInference(() -> inference.encode(loaded, chw, side));
+        }
         if (embeddings.size() != batch.size()) {
             throw new IllegalStateException("encoder returned " + embeddings.size() + " embeddings for "
                     + batch.size() + " regions");
@@ -180,8 +183,12 @@ class AnalysisPipeline {
             throw new IllegalStateException("no regions stored for slide " + request.slideId());
         }
         List<float[]> cls256 = stored.stream().map(RegionResult::cls256).toList();
-        SubtypePrediction subtypePrediction = subtype ? inference.subtype(loaded, cls256) : null;
-        SurvivalPrediction survivalPrediction = survival ? inference.survival(loaded, cls256) : null;
+        SubtypePrediction subtypePrediction;
+        SurvivalPrediction survivalPrediction;
+        try (ModelProvider.InUse use = models.inUse()) {
+            subtypePrediction = subtype ? inference.subtype(loaded, cls256) : null;
+            survivalPrediction = survival ? inference.survival(loaded, cls256) : null;
+        }
         results.storeSlide(request.slideId(), provenance,
                 new SlideResult(stored.size(), meanCls4k(stored), subtypePrediction, survivalPrediction));
     }
