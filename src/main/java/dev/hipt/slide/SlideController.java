@@ -60,14 +60,15 @@ class SlideController {
     @ApiResponse(responseCode = "413", description = "Larger than hipt.upload.max-size (PAYLOAD_TOO_LARGE)")
     @ApiResponse(responseCode = "415", description = "Neither multipart/form-data nor application/octet-stream")
     @ApiResponse(responseCode = "422", description = "Not a readable slide: UNSUPPORTED_FORMAT, CORRUPT_SLIDE,"
-            + " or MPP_UNKNOWN (send `mpp`)")
+            + " MPP_UNKNOWN (send `mpp`), SLIDE_TOO_LARGE (hipt.upload.max-pixels) or NO_THUMBNAIL_LEVEL (no pyramid"
+            + " level small enough for tissue detection)")
     @ApiResponse(responseCode = "429", description = "Too many analyses queued (QUEUE_FULL); see Retry-After")
     ResponseEntity<SlideUploadResponse> upload(HttpServletRequest request,
             @Parameter(description = "File name of a raw (octet-stream) upload")
             @RequestParam(required = false) String filename,
             @Parameter(description = "The caller's own identifier, e.g. the LIMS accession")
             @RequestParam(required = false) String externalId,
-            @Parameter(description = "Microns per pixel, required when the file does not say",
+            @Parameter(description = "Microns per pixel (0.01 to 20), required when the file does not say",
                     schema = @Schema(type = "number", format = "double", minimum = "0.01", maximum = "20"))
             @RequestParam(required = false) String mpp,
             @Parameter(description = "Queue a new analysis even when the same bytes were uploaded before")
