@@ -127,12 +127,20 @@ class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {
         assertClose("cls256", cls256.data(), reference("region4096_cls256.npy"));
 
         SlidePredictions predictions = results.getPredictions(slide.getId());
+        float[] subtypeLogits = reference("region4096_slide_subtype_logits.npy");
         assertThat(predictions.getSubtype().getClasses()).containsExactly("A", "B", "C");
-        assertClose("subtype logits", floats(predictions.getSubtype().getLogits()),
-                reference("region4096_slide_subtype_logits.npy"));
-        assertThat(predictions.getSubtype().getLabel()).isIn("A", "B", "C");
-        assertClose("survival logits", floats(predictions.getSurvival().getLogits()),
-                reference("region4096_slide_survival_logits.npy"));
+        assertClose("subtype logits", floats(predictions.getSubtype().getLogits()), subtypeLogits);
+        assertClose("subtype probabilities", floats(predictions.getSubtype().getProbabilities()),
+                softmax(subtypeLogits));
+        assertThat(predictions.getSubtype().getLabel()).as("the class of the reference's largest logit")
+                .isEqualTo(List.of("A", "B", "C").get(argmax(subtypeLogits)));
+        float[] survivalLogits = reference("region4096_slide_survival_logits.npy");
+        assertClose("survival logits", floats(predictions.getSurvival().getLogits()), survivalLogits);
+        Survival expected = survivalFromReferenceLogits(survivalLogits);
+        assertClose("survival hazards", floats(predictions.getSurvival().getHazards()), expected.hazards());
+        assertClose("survival curve", floats(predictions.getSurvival().getSurvival()), expected.curve());
+        assertThat(predictions.getSurvival().getRisk()).as("survival risk")
+                .isCloseTo(expected.risk(), org.assertj.core.data.Offset.offset(MAX_ABS_DIFF));
         assertFixtureProvenance(predictions.getProvenance());
 
         // The same answers as raw JSON, checked against the OpenAPI document by the validating client.
@@ -142,6 +150,69 @@ class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {
             assertThat(client.get().uri(path).retrieve().toBodilessEntity().getStatusCode().value()).as(path)
                     .isEqualTo(200);
         }
+    }
+
+    /** HIPT's discrete-time survival outputs of a slide. */
+    private record Survival(float[] hazards, float[] curve, double risk) {
+    }
+
+    /**
+     * HIPT's survival outputs for the service's slide: the reference stores hazards, curve and risk only for its
+     * three-region slide ({@code slide_x256}), so HIPT's formula (hazards = sigmoid(logits), S = cumprod(1 - h),
+     * risk = -sum(S)) is first checked to reproduce those values from that slide's logits, then applied to the
+     * reference logits of this slide's one region.
+     */
+    private static Survival survivalFromReferenceLogits(float[] logits) throws IOException {
+        Survival slideX256 = survival(reference("slide_survival_logits.npy"));
+        assertClose("reference hazards", slideX256.hazards(), reference("slide_survival_hazards.npy"));
+        assertClose("reference curve", slideX256.curve(), reference("slide_survival_curve.npy"));
+        JsonNode manifest = JsonMapper.builder().build().readTree(REFERENCE.resolve("manifest.json").toFile());
+        assertThat(slideX256.risk()).as("reference risk").isCloseTo(
+                manifest.path("outputs").path("slide_survival_risk").path("value").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-6));
+        return survival(logits);
+    }
+
+    private static Survival survival(float[] logits) {
+        float[] hazards = new float[logits.length];
+        float[] curve = new float[logits.length];
+        double s = 1;
+        double risk = 0;
+        for (int k = 0; k < logits.length; k++) {
+            hazards[k] = (float) (1 / (1 + Math.exp(-logits[k])));
+            s *= 1 - hazards[k];
+            curve[k] = (float) s;
+            risk -= s;
+        }
+        return new Survival(hazards, curve, risk);
+    }
+
+    private static float[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] e = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            e[i] = Math.exp(logits[i] - max);
+            sum += e[i];
+        }
+        float[] out = new float[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = (float) (e[i] / sum);
+        }
+        return out;
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     @Test

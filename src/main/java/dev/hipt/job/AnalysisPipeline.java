@@ -72,7 +72,7 @@ class AnalysisPipeline {
         LoadedModels loaded = models.models();
         Provenance provenance = loaded.provenance();
         List<StoredRegion> gone;
-        try (SlideSource.OpenedSlide slide = slides.open(request)) {
+        try (SlideSource.OpenedSlide slide = slides.open(request, control)) {
             List<Region> regions = slide.regions();
             Plan plan = plan(request, control, provenance.modelVersion(), regions);
             int done = regions.size() - plan.todo().size();
@@ -208,8 +208,10 @@ class AnalysisPipeline {
             }
             chw.add(p.chw());
         }
-        List<RegionEmbedding> embeddings = metrics.timeInference(
-                () -> inference.encode(loaded, chw, side, patchesDone));
+        List<RegionEmbedding> embeddings;
+        try (ModelProvider.InUse use = models.inUse()) {
+            embeddings = metrics.timeInference(() -> inference.encode(loaded, chw, side, patchesDone));
+        }
         if (embeddings.size() != batch.size()) {
             throw new IllegalStateException("encoder returned " + embeddings.size() + " embeddings for "
                     + batch.size() + " regions");
@@ -248,8 +250,12 @@ class AnalysisPipeline {
             throw new IllegalStateException("no regions stored for slide " + request.slideId());
         }
         List<float[]> cls256 = stored.stream().map(RegionResult::cls256).toList();
-        SubtypePrediction subtypePrediction = subtype ? inference.subtype(loaded, cls256) : null;
-        SurvivalPrediction survivalPrediction = survival ? inference.survival(loaded, cls256) : null;
+        SubtypePrediction subtypePrediction;
+        SurvivalPrediction survivalPrediction;
+        try (ModelProvider.InUse use = models.inUse()) {
+            subtypePrediction = subtype ? inference.subtype(loaded, cls256) : null;
+            survivalPrediction = survival ? inference.survival(loaded, cls256) : null;
+        }
         results.storeSlide(request.slideId(), provenance,
                 new SlideResult(stored.size(), meanCls4k(stored), subtypePrediction, survivalPrediction));
     }

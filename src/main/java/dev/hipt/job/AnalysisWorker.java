@@ -1,5 +1,6 @@
 package dev.hipt.job;
 
+import dev.hipt.results.RegionResults;
 import dev.hipt.wsi.SlideException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
@@ -27,15 +28,18 @@ class AnalysisWorker {
 
     private final AnalysisJobRepository jobs;
     private final AnalysisPipeline pipeline;
+    private final RegionResults results;
     private final JobProperties properties;
     private final WorkerActivity activity;
     private final JobMetrics metrics;
     private final Duration progressInterval;
 
-    AnalysisWorker(AnalysisJobRepository jobs, AnalysisPipeline pipeline, JobProperties properties,
-                   WorkerActivity activity, JobMetrics metrics, MonitoringProperties monitoring) {
+    AnalysisWorker(AnalysisJobRepository jobs, AnalysisPipeline pipeline, RegionResults results,
+                   JobProperties properties, WorkerActivity activity, JobMetrics metrics,
+                   MonitoringProperties monitoring) {
         this.jobs = jobs;
         this.pipeline = pipeline;
+        this.results = results;
         this.properties = properties;
         this.activity = activity;
         this.metrics = metrics;
@@ -51,7 +55,31 @@ class AnalysisWorker {
         if (attempt.isEmpty()) {
             return;
         }
-        execute(jobId, attempt.get());
+        UUID slideId = jobs.find(jobId).map(job -> job.request().slideId()).orElse(null);
+        try {
+            execute(jobId, attempt.get());
+        } finally {
+            removeResultsOfDeletedSlide(jobId, slideId);
+        }
+    }
+
+    /**
+     * When the slide was deleted while this attempt ran (its job row went with it), removes what the attempt may
+     * have written after the delete had removed the slide's results: a region's blob is written before its row,
+     * whose insert the foreign key then refuses. Nothing is written for the job after this point.
+     */
+    private void removeResultsOfDeletedSlide(UUID jobId, UUID slideId) {
+        if (slideId == null || jobs.find(jobId).isPresent()) {
+            return;
+        }
+        try {
+            results.deleteForSlide(slideId);
+            log.info("Slide {} was deleted during analysis job {}: removed the results written meanwhile", slideId,
+                    jobId);
+        } catch (RuntimeException e) {
+            log.warn("Slide {} was deleted during analysis job {}; removing its late results failed: {}", slideId,
+                    jobId, e.toString());
+        }
     }
 
     /** Moves the job to RUNNING for a new attempt; empty when it has ended (or ends here) instead. */

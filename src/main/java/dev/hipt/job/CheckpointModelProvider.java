@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -54,6 +55,10 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     private final CompletableFuture<LoadedModels> loaded = new CompletableFuture<>();
     private volatile Status status = new Status(State.NOT_STARTED, null, null, null);
     private volatile boolean running;
+    /** Guards {@link #users} and {@link #releasing}. */
+    private final Object usage = new Object();
+    private int users;
+    private boolean releasing;
 
     @Autowired
     public CheckpointModelProvider(ModelProperties properties) {
@@ -148,7 +153,45 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     }
 
     @Override
+    public InUse inUse() {
+        synchronized (usage) {
+            if (releasing) {
+                throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "the models are being released");
+            }
+            users++;
+        }
+        AtomicBoolean open = new AtomicBoolean(true);
+        return () -> {
+            if (open.compareAndSet(true, false)) {
+                synchronized (usage) {
+                    users--;
+                    usage.notifyAll();
+                }
+            }
+        };
+    }
+
+    /**
+     * Releases the models once the last batch in flight has finished: the scheduler's wait
+     * ({@code hipt.job.shutdown-max-wait}) can end while a CPU region is still encoding in native code, which an
+     * interrupt does not stop, and closing the weights under it would crash the JVM.
+     */
+    @Override
     public synchronized void stop() {
+        synchronized (usage) {
+            releasing = true;
+            if (users > 0) {
+                log.info("Waiting for {} batch(es) in flight before releasing the HIPT models", users);
+            }
+            try {
+                while (users > 0) {
+                    usage.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("Interrupted while waiting for batches in flight: releasing the HIPT models under them");
+            }
+        }
         log.info("Releasing the HIPT models");
         running = false;
         loaded.thenAccept(CheckpointModelProvider::closeQuietly);

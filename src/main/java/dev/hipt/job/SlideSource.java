@@ -12,12 +12,14 @@ import java.util.List;
 interface SlideSource {
 
     /**
-     * Opens the slide and plans its regions.
+     * Opens the slide and plans its regions, calling {@link JobControl#checkpoint()} between the bounded native
+     * reads of tissue detection, so that a cancel or a shutdown stops a long scan.
      *
      * @throws dev.hipt.wsi.SlideException with the slide's error code when it cannot be analysed
+     * @throws AnalysisStopped             when {@code control} stops the job meanwhile
      * @throws IOException                 when the blob store cannot deliver the file (transient)
      */
-    OpenedSlide open(AnalysisRequest request) throws IOException;
+    OpenedSlide open(AnalysisRequest request, JobControl control) throws IOException;
 
     /** An open slide with its region grid; reads are safe from several threads at once. */
     interface OpenedSlide extends AutoCloseable {

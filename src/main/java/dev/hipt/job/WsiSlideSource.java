@@ -12,14 +12,14 @@ import dev.hipt.wsi.TissueMask;
 import dev.hipt.wsi.WholeSlideImage;
 import dev.hipt.wsi.WholeSlideImages;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
  * Slides from the blob store through the {@code wsi} package: open, MPP (the request's override wins), tissue
- * mask, region grid with the reader's level-0 footprint, region reads at the target magnification.
+ * mask (checking the job between reads), region grid with the reader's level-0 footprint, region reads at the
+ * target magnification.
  */
 @Component
 class WsiSlideSource implements SlideSource {
@@ -38,29 +38,41 @@ class WsiSlideSource implements SlideSource {
     }
 
     @Override
-    public OpenedSlide open(AnalysisRequest request) throws IOException {
-        Path file = blobs.localPath(request.blobKey());
-        WholeSlideImage slide = WholeSlideImages.open(file);
+    public OpenedSlide open(AnalysisRequest request, JobControl control) throws IOException {
+        // Leased for the whole analysis: a download cache must not drop the copy while the slide is read.
+        BlobStore.LocalFile file = blobs.lease(request.blobKey());
+        WholeSlideImage slide;
+        try {
+            slide = WholeSlideImages.open(file.path());
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
         try {
             Mpp mpp = MppResolver.resolve(slide.metadata(), request.mppOverride());
-            TissueMask mask = tissue.detect(slide);
+            // A slide without a small pyramid level is read in many bounded pieces: a cancel or a shutdown stops it
+            // between two of them instead of after the whole scan.
+            TissueMask mask = tissue.detect(slide, control::checkpoint);
             List<Region> regions = RegionGrid.plan(slide.metadata(), mask, reader.level0Footprint(mpp),
                     properties.minTissueFraction());
-            return new Opened(slide, mpp, regions);
+            return new Opened(file, slide, mpp, regions);
         } catch (RuntimeException | Error e) {
             // an OutOfMemoryError from a huge mask included: the native handle is released now, not by the Cleaner
             slide.close();
+            file.close();
             throw e;
         }
     }
 
     private final class Opened implements OpenedSlide {
 
+        private final BlobStore.LocalFile file;
         private final WholeSlideImage slide;
         private final Mpp mpp;
         private final List<Region> regions;
 
-        Opened(WholeSlideImage slide, Mpp mpp, List<Region> regions) {
+        Opened(BlobStore.LocalFile file, WholeSlideImage slide, Mpp mpp, List<Region> regions) {
+            this.file = file;
             this.slide = slide;
             this.mpp = mpp;
             this.regions = regions;
@@ -78,7 +90,11 @@ class WsiSlideSource implements SlideSource {
 
         @Override
         public void close() {
-            slide.close();
+            try {
+                slide.close();
+            } finally {
+                file.close();
+            }
         }
     }
 }

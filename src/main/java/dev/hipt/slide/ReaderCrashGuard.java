@@ -32,8 +32,21 @@ final class ReaderCrashGuard {
         this.timeout = timeout;
     }
 
+    /** What the readers made of a file they survived; whether it is a usable slide is decided in-process. */
+    enum Verdict {
+        /** The file opened and its first pixels decoded. */
+        OPENED,
+        /** The readers refused the file with a Java-side error (not a slide, unreadable tiles ...). */
+        REFUSED
+    }
+
     /** A guard that starts {@link SlideProbe} with this JVM's own java and classes. */
     static ReaderCrashGuard forThisJvm(Duration timeout) {
+        return forThisJvm(timeout, SlideProbe.class.getName());
+    }
+
+    /** A guard that starts {@code probeMain} (a class following {@link SlideProbe}'s exit statuses) like the probe. */
+    static ReaderCrashGuard forThisJvm(Duration timeout, String probeMain) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // A quick, small JVM that leaves no crash report or core behind.
@@ -43,26 +56,26 @@ final class ReaderCrashGuard {
         if (library != null) {
             command.add("-Dhipt.openslide.library=" + library);
         }
-        command.addAll(launch());
+        command.addAll(launch(probeMain));
         return new ReaderCrashGuard(command, timeout);
     }
 
     /** How to start the probe: from the class path as is, or through Spring Boot's launcher inside a fat jar. */
-    private static List<String> launch() {
+    private static List<String> launch(String probeMain) {
         String location = String.valueOf(SlideProbe.class.getProtectionDomain().getCodeSource().getLocation());
         String classPath = System.getProperty("java.class.path");
         if (location.contains("nested:") && classPath.endsWith(".jar") && !classPath.contains(File.pathSeparator)) {
-            return List.of("-cp", classPath, "-Dloader.main=" + SlideProbe.class.getName(),
+            return List.of("-cp", classPath, "-Dloader.main=" + probeMain,
                     "org.springframework.boot.loader.launch.PropertiesLauncher");
         }
-        return List.of("-cp", classPath, SlideProbe.class.getName());
+        return List.of("-cp", classPath, probeMain);
     }
 
     /**
-     * Returns when the readers survive the file; throws {@code CORRUPT_SLIDE} when they crash or hang on it.
-     * Whether the file is a usable slide is decided afterwards, in-process.
+     * Returns the readers' verdict when they survive the file; throws {@code CORRUPT_SLIDE} when they crash or
+     * hang on it. Whether the file is a usable slide is decided afterwards, in-process.
      */
-    void check(Path file) {
+    Verdict check(Path file) {
         List<String> run = new ArrayList<>(command);
         run.add(file.toAbsolutePath().toString());
         Process probe;
@@ -89,10 +102,14 @@ final class ReaderCrashGuard {
         if (status == SlideProbe.USAGE) {
             throw new IllegalStateException("the slide reader probe was started wrongly: " + run.subList(0, 2));
         }
-        if (status != 0) {
-            log.warn("The slide reader crashed on an upload (probe exit status {}); refused as CORRUPT_SLIDE", status);
-            throw new SlideException(SlideErrorCode.CORRUPT_SLIDE,
-                    "the slide reader crashed on this file (exit status " + status + ")");
+        if (status == 0) {
+            return Verdict.OPENED;
         }
+        if (status == SlideProbe.REFUSED) {
+            return Verdict.REFUSED;
+        }
+        log.warn("The slide reader crashed on an upload (probe exit status {}); refused as CORRUPT_SLIDE", status);
+        throw new SlideException(SlideErrorCode.CORRUPT_SLIDE,
+                "the slide reader crashed on this file (exit status " + status + ")");
     }
 }

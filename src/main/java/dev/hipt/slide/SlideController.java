@@ -4,6 +4,7 @@ import dev.hipt.storage.StorageProperties;
 import dev.hipt.system.ApiException;
 import dev.hipt.wsi.SlideErrorCode;
 import dev.hipt.wsi.SlideException;
+import dev.hipt.wsi.Mpp;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -78,15 +79,16 @@ class SlideController {
     @ApiResponse(responseCode = "413", description = "Larger than hipt.upload.max-size (PAYLOAD_TOO_LARGE)")
     @ApiResponse(responseCode = "415", description = "Neither multipart/form-data nor application/octet-stream")
     @ApiResponse(responseCode = "422", description = "Not a readable slide: UNSUPPORTED_FORMAT (also for"
-            + " multi-file formats), CORRUPT_SLIDE, or MPP_UNKNOWN (send `mpp`)")
+            + " multi-file formats), CORRUPT_SLIDE, MPP_UNKNOWN (send `mpp`), SLIDE_TOO_LARGE (hipt.upload.max-pixels)"
+            + " or NO_THUMBNAIL_LEVEL (no pyramid level small enough for tissue detection)")
     @ApiResponse(responseCode = "429", description = "Too many analyses queued (QUEUE_FULL); see Retry-After")
     ResponseEntity<SlideUploadResponse> upload(HttpServletRequest request,
             @Parameter(description = "File name of a raw (octet-stream) upload")
             @RequestParam(required = false) String filename,
             @Parameter(description = "The caller's own identifier, e.g. the LIMS accession")
             @RequestParam(required = false) String externalId,
-            @Parameter(description = "Microns per pixel, required when the file does not say",
-                    schema = @Schema(type = "number", format = "double", exclusiveMinimum = true, minimum = "0"))
+            @Parameter(description = "Microns per pixel (0.01 to 20), required when the file does not say",
+                    schema = @Schema(type = "number", format = "double", minimum = "0.01", maximum = "20"))
             @RequestParam(required = false) String mpp,
             @Parameter(description = "Queue a new analysis even when the same bytes were uploaded before; stored"
                     + " regions of unchanged geometry are reused")
@@ -167,8 +169,9 @@ class SlideController {
         } catch (NumberFormatException e) {
             throw ApiException.validationFailed("mpp must be a number of microns per pixel, e.g. 0.5");
         }
-        if (!(mpp > 0 && mpp < 1000)) {
-            throw ApiException.validationFailed("mpp must be a positive number of microns per pixel, e.g. 0.5");
+        if (!Mpp.plausible(mpp)) {
+            throw ApiException.validationFailed("mpp must be between " + Mpp.MIN_PLAUSIBLE + " and "
+                    + Mpp.MAX_PLAUSIBLE + " microns per pixel, e.g. 0.5");
         }
         return mpp;
     }

@@ -205,12 +205,17 @@ class SlideService {
         return new SlidePage(items, page, size, total, (int) ((total + size - 1) / size));
     }
 
-    /** Cancels a running analysis, removes results, the row (jobs cascade) and the slide's blobs. */
+    /**
+     * Cancels a running analysis, removes the row (jobs and result rows cascade), then the result blobs and the
+     * slide's blobs. The row goes first: from then on a worker still finishing a region cannot insert its result
+     * (the foreign key refuses it) and removes what it wrote itself ({@code AnalysisWorker}), and whatever it wrote
+     * before is removed here.
+     */
     void delete(UUID id) throws IOException {
         Slide slide = slides.findById(id).orElseThrow(() -> ApiException.notFound("Slide", id));
         jobs.latestForSlide(id).filter(job -> !job.status().isFinal()).ifPresent(job -> jobs.cancel(job.id()));
-        results.deleteForSlide(id);
         slides.delete(id);
+        results.deleteForSlide(id);
         blobs.deletePrefix(slideBlobPrefix(slide.sha256()));
         log.info("Deleted slide {}", id);
     }

@@ -8,7 +8,6 @@ import dev.hipt.wsi.WholeSlideImage;
 import dev.hipt.wsi.WholeSlideImages;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
@@ -42,9 +41,10 @@ class SlideTissue {
      */
     TissueMask mask(UUID id) throws IOException {
         Slide slide = slides.findById(id).orElseThrow(() -> ApiException.notFound("Slide", id));
-        Path file;
+        BlobStore.LocalFile file;
         try {
-            file = blobs.localPath(slide.blobKey());
+            // leased while the mask is computed: a download cache must not drop the copy under the reader
+            file = blobs.lease(slide.blobKey());
         } catch (NoSuchFileException e) {
             // deleted between the lookup and now: the slide is gone; otherwise the store lost a file (a 500)
             if (slides.findById(id).isEmpty()) {
@@ -52,7 +52,7 @@ class SlideTissue {
             }
             throw e;
         }
-        try (WholeSlideImage image = WholeSlideImages.open(file)) {
+        try (file; WholeSlideImage image = WholeSlideImages.open(file.path())) {
             return detector.detect(image);
         } catch (IllegalArgumentException e) {
             if (slides.findById(id).isEmpty()) {

@@ -25,6 +25,36 @@ public interface BlobStore {
      */
     Path localPath(String key) throws IOException;
 
+    /**
+     * {@link #localPath}, held until the returned lease is closed: meanwhile the store does not evict the file (a
+     * remote store's download cache keeps it whatever its budget). Readers that keep a file open for a while (a
+     * job, a QC request) use this.
+     */
+    default LocalFile lease(String key) throws IOException {
+        Path file = localPath(key);
+        return new LocalFile() {
+            @Override
+            public Path path() {
+                return file;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /** A local copy of a blob held by a reader; see {@link #lease}. */
+    interface LocalFile extends AutoCloseable {
+
+        /** The file; valid until {@link #close()}. */
+        Path path();
+
+        /** Lets the store evict the file again; idempotent. */
+        @Override
+        void close();
+    }
+
     boolean exists(String key) throws IOException;
 
     Optional<Long> size(String key) throws IOException;

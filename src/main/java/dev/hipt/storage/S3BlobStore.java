@@ -180,11 +180,40 @@ public class S3BlobStore implements BlobStore {
 
     @Override
     public Path localPath(String key) throws IOException {
+        try (LocalFile file = lease(key)) {
+            return file.path();
+        }
+    }
+
+    /** The cached copy of {@code key}, downloaded first when missing or stale, kept in the cache until closed. */
+    @Override
+    public LocalFile lease(String key) throws IOException {
         Path cached = cachePath(key);
+        LocalFileCache.Lease lease = cache.lease(cached);
+        try {
+            download(key, cached);
+        } catch (IOException | RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+        return new LocalFile() {
+            @Override
+            public Path path() {
+                return cached;
+            }
+
+            @Override
+            public void close() {
+                lease.close();
+            }
+        };
+    }
+
+    private void download(String key, Path cached) throws IOException {
         HeadObjectResponse head = head(key).orElseThrow(() -> new NoSuchFileException(key));
         if (Files.isRegularFile(cached) && Files.size(cached) == head.contentLength()) {
             cache.touch(cached);
-            return cached;
+            return;
         }
         Files.createDirectories(cached.getParent());
         Path temp = cached.resolveSibling("." + cached.getFileName() + "." + UUID.randomUUID() + ".part");
@@ -196,7 +225,6 @@ public class S3BlobStore implements BlobStore {
                 Files.move(temp, cached, StandardCopyOption.REPLACE_EXISTING);
             }
             cache.trim(cached);
-            return cached;
         } finally {
             Files.deleteIfExists(temp);
         }

@@ -10,7 +10,14 @@ import java.util.List;
  */
 public final class RegionGrid {
 
+    /** More regions than a list (and a job's progress counter) can hold is a mistaken region side. */
+    private static final long MAX_REGIONS = Integer.MAX_VALUE;
+
     private RegionGrid() {
+    }
+
+    private static long ceilDiv(long length, long side) {
+        return length / side + (length % side == 0 ? 0 : 1);
     }
 
     /**
@@ -32,8 +39,12 @@ public final class RegionGrid {
         if (!(minTissueFraction >= 0 && minTissueFraction < 1)) {
             throw new IllegalArgumentException("minTissueFraction must be in [0, 1): " + minTissueFraction);
         }
-        long cols = (md.width() + level0RegionSide - 1) / level0RegionSide;
-        long rows = (md.height() + level0RegionSide - 1) / level0RegionSide;
+        // (width + side - 1) / side overflows for a huge side (an absurd mpp): divide first, then round up
+        long cols = ceilDiv(md.width(), level0RegionSide);
+        long rows = ceilDiv(md.height(), level0RegionSide);
+        if (cols > MAX_REGIONS / Math.max(1, rows)) {
+            throw new IllegalArgumentException("a grid of " + cols + " x " + rows + " regions is too large");
+        }
         List<Region> regions = new ArrayList<>();
         for (long r = 0; r < rows; r++) {
             for (long c = 0; c < cols; c++) {

@@ -5,13 +5,15 @@ import java.nio.file.Path;
 /**
  * A throw-away process that opens a slide and decodes its first pixels, run by the service before it touches an
  * uploaded file itself: OpenSlide is native code, and a malformed file that crashes it then takes down this
- * process instead of the service. Whatever the slide's Java-side verdict (a {@link SlideException} included), a
- * surviving probe exits 0; only a crash shows in its exit status.
+ * process instead of the service. A surviving probe exits 0 when the slide opened and {@link #REFUSED} when the
+ * readers refused it in Java (a {@link SlideException} included); any other status is a crash.
  */
 public final class SlideProbe {
 
     /** Exit status when the arguments are wrong (never a verdict on the slide). */
     public static final int USAGE = 64;
+    /** Exit status when the readers refused the file without crashing; the service gives the reason in-process. */
+    public static final int REFUSED = 65;
     private static final int PIXELS = 64;
 
     private SlideProbe() {
@@ -34,6 +36,7 @@ public final class SlideProbe {
         } catch (RuntimeException e) {
             // A Java-side verdict: the service repeats the inspection in-process and reports it with its code.
             System.out.println("refused");
+            System.exit(REFUSED);
         }
         System.exit(0);
     }

@@ -6,26 +6,23 @@ import java.util.Map;
 /** Reads MPP and objective power out of a slide's (raw, unfiltered) property map. */
 final class SlideProperties {
 
-    /**
-     * Resolution-tag MPP outside this range is a scanner or editor default (72 or 96 dpi gives 350 or 265 um/px),
-     * not a microscope's, and is treated as unknown so the caller is asked for the real value.
-     */
-    static final double MIN_PLAUSIBLE_MPP = 0.01;
-    static final double MAX_PLAUSIBLE_MPP = 20.0;
-
     private SlideProperties() {
     }
 
-    /** {@code [mppX, mppY]} (either may be {@code null}) in the order OpenSlide, vendor fields, TIFF tags. */
+    /**
+     * {@code [mppX, mppY]} (either may be {@code null}) in the order OpenSlide, vendor fields, TIFF tags. A value
+     * outside {@link Mpp#plausible} (a scanner or editor default such as 72 dpi, or a corrupt field such as 1e-7)
+     * is not a microscope's and is treated as unknown, so the caller is asked for the real value.
+     */
     static Double[] mpp(Map<String, String> p) {
-        Double x = positive(p.get("openslide.mpp-x"));
-        Double y = positive(p.get("openslide.mpp-y"));
+        Double x = plausible(p.get("openslide.mpp-x"));
+        Double y = plausible(p.get("openslide.mpp-y"));
         if (x == null && y == null) {
-            x = positive(p.get("aperio.MPP"));
+            x = plausible(p.get("aperio.MPP"));
             y = x;
         }
         if (x == null && y == null) {
-            x = positive(p.get("ventana.ScanRes"));
+            x = plausible(p.get("ventana.ScanRes"));
             y = x;
         }
         if (x == null && y == null) {
@@ -70,7 +67,12 @@ final class SlideProperties {
     }
 
     static Double plausible(double mpp) {
-        return Double.isFinite(mpp) && mpp >= MIN_PLAUSIBLE_MPP && mpp <= MAX_PLAUSIBLE_MPP ? mpp : null;
+        return Mpp.plausible(mpp) ? mpp : null;
+    }
+
+    private static Double plausible(String value) {
+        Double number = number(value);
+        return number == null ? null : plausible(number.doubleValue());
     }
 
     static Double positive(String value) {

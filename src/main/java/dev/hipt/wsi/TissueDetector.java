@@ -105,8 +105,17 @@ public final class TissueDetector {
      * {@link SlideErrorCode#NO_TISSUE}.
      */
     public TissueMask detect(WholeSlideImage slide) {
+        return detect(slide, () -> { });
+    }
+
+    /**
+     * {@link #detect(WholeSlideImage)}, calling {@code betweenReads} before each bounded native read (at most
+     * {@value #CHUNK_SIDE} x {@value #CHUNK_SIDE} source pixels), so that a caller can stop a long scan by throwing
+     * from it: a cancelled job, or a worker being shut down.
+     */
+    public TissueMask detect(WholeSlideImage slide, Runnable betweenReads) {
         SlideMetadata md = slide.metadata();
-        LowRes lowRes = readLowRes(slide, md.levels(), params.targetDownsample());
+        LowRes lowRes = readLowRes(slide, md.levels(), params.targetDownsample(), betweenReads);
         return detect(lowRes.image(), lowRes.downsample(), md.width(), md.height());
     }
 
@@ -144,13 +153,26 @@ public final class TissueDetector {
      * Reads the whole slide at about {@code target} downsample: the coarsest level at most 1.5 x the target,
      * area-averaged by the integer factor that brings it nearest to the target, chunk by chunk.
      */
-    static LowRes readLowRes(WholeSlideImage slide, List<Level> levels, double target) {
+    /**
+     * The pyramid level {@link #detect} reads whole: the coarsest at most 1.5 x the target downsample. A slide
+     * whose only such level is huge (no pyramid) costs a read of every level-0 pixel.
+     */
+    public Level sourceLevel(List<Level> levels) {
+        return sourceLevel(levels, params.targetDownsample());
+    }
+
+    private static Level sourceLevel(List<Level> levels, double target) {
         Level source = levels.get(0);
         for (Level level : levels) {
             if (level.downsample() <= target * 1.5 && level.downsample() > source.downsample()) {
                 source = level;
             }
         }
+        return source;
+    }
+
+    static LowRes readLowRes(WholeSlideImage slide, List<Level> levels, double target, Runnable betweenReads) {
+        Level source = sourceLevel(levels, target);
         int factor = (int) Math.max(1, Math.round(target / source.downsample()));
         long lw = source.width();
         long lh = source.height();
@@ -174,6 +196,7 @@ public final class TissueDetector {
                 long sy = (long) my * factor;
                 int sw = (int) Math.min((long) cw * factor, lw - sx);
                 int sh = (int) Math.min((long) ch * factor, lh - sy);
+                betweenReads.run();
                 RgbImage pixels = slide.readRegion(source.index(), Math.round(sx * ds), Math.round(sy * ds), sw, sh);
                 MaskOps.areaAverageInto(pixels, factor, out, mw, mx, my);
             }

@@ -276,7 +276,7 @@ class AnalysisPipelineTests {
     }
 
     private SlideSource countingSlides() {
-        return request -> new SlideSource.OpenedSlide() {
+        return (request, control) -> new SlideSource.OpenedSlide() {
             @Override
             public List<Region> regions() {
                 List<Region> regions = new ArrayList<>();

@@ -82,6 +82,35 @@ class CheckpointModelProviderTests {
     }
 
     @Test
+    void releasesTheModelsOnlyAfterTheLastBatchInFlightHasFinished() throws Exception {
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, true), new FakeFactory());
+        provider.start();
+        provider.models();
+        ModelProvider.InUse batch = provider.inUse();
+
+        // the scheduler's wait is over, but a region is still encoding in native code
+        java.util.concurrent.CompletableFuture<Void> stopping =
+                java.util.concurrent.CompletableFuture.runAsync(provider::stop);
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> refusesNewBatches(provider));
+        assertThat(stopping).as("released under the batch in flight").isNotDone();
+        assertThat(provider.isRunning()).isTrue();
+        batch.close();
+        stopping.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(provider.isRunning()).isFalse();
+    }
+
+    private static boolean refusesNewBatches(CheckpointModelProvider provider) {
+        try {
+            provider.inUse().close();
+            return false;
+        } catch (AnalysisStopped stopped) {
+            return true;
+        }
+    }
+
+    @Test
     void readinessIsDownWhileLoadingAndUpOnceLoaded() {
         FakeFactory factory = new FakeFactory();
         factory.gate = new CountDownLatch(1);

@@ -36,7 +36,7 @@ final class FakeSlides implements SlideSource {
     }
 
     @Override
-    public OpenedSlide open(AnalysisRequest request) throws IOException {
+    public OpenedSlide open(AnalysisRequest request, JobControl control) throws IOException {
         Slide slide = slides.get(request.blobKey());
         if (slide == null) {
             throw new SlideException(SlideErrorCode.UNSUPPORTED_FORMAT, "no such fake slide " + request.blobKey());

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hipt.job.AnalysisRequest;
+import dev.hipt.wsi.RepeatedTileTiff;
+import dev.hipt.wsi.WholeSlideImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,6 +137,27 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         assertThat(answer.status()).as(answer.body()).isEqualTo(422);
         assertThat(answer.code()).isIn("UNSUPPORTED_FORMAT", "CORRUPT_SLIDE");
         assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
+    void refusesSmallTiffClaimingAnEnormousImageBeforeAnyJobReadsIt() throws Exception {
+        assumeTrue(WholeSlideImages.openSlideAvailable(), "libopenslide0 not installed: skipping the tiled TIFF");
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+        // about 530 KB claiming 10^6 x 10^6 pixels: one deflated tile that every tile entry points at
+        Path tiff = RepeatedTileTiff.write(Files.createTempFile("huge", ".tiff"), 1_000_000, 1_000_000, 4096,
+                0xC86496);
+        try {
+            Answer answer = uploadMultipart("huge.tiff", Files.readAllBytes(tiff), Map.of("mpp", "0.5"));
+
+            assertThat(answer.status()).as(answer.body()).isEqualTo(422);
+            assertThat(answer.contentType()).startsWith("application/problem+json");
+            assertThat(answer.code()).isEqualTo("SLIDE_TOO_LARGE");
+            assertNothingKept(rows, blobs, submitted);
+        } finally {
+            Files.delete(tiff);
+        }
     }
 
     @Test
@@ -412,6 +435,26 @@ abstract class SlideUploadScenarios extends SlideIntegrationTestSupport {
         assertThat(multipart.code()).isEqualTo("VALIDATION_FAILED");
         assertThat(raw.status()).as(raw.body()).isEqualTo(400);
         assertThat(raw.code()).isEqualTo("VALIDATION_FAILED");
+        assertNothingKept(rows, blobs, submitted);
+    }
+
+    @Test
+    void refusesMppOutsideTheMicroscopeRangeInBothForms() {
+        long rows = slideRows();
+        List<Path> blobs = filesUnder("blobs");
+        int submitted = jobs.submitted().size();
+
+        // 1e-7 made the job die with NegativeArraySizeException, 1e-300 a grid of "0 x 0 regions"
+        for (String mpp : List.of("1e-7", "1e-300", "0.009", "20.5", "1e300")) {
+            Answer multipart = uploadMultipart("tiny.png", uniquePng(), Map.of("mpp", mpp));
+            Answer raw = uploadRaw("filename=tiny.png&mpp=" + mpp, uniquePng());
+
+            assertThat(multipart.status()).as(mpp + ": " + multipart.body()).isEqualTo(400);
+            assertThat(multipart.code()).isEqualTo("VALIDATION_FAILED");
+            assertThat(multipart.json().path("detail").asString()).contains("0.01", "20");
+            assertThat(raw.status()).as(mpp + ": " + raw.body()).isEqualTo(400);
+            assertThat(raw.code()).isEqualTo("VALIDATION_FAILED");
+        }
         assertNothingKept(rows, blobs, submitted);
     }
 

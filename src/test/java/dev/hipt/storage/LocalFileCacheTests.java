@@ -54,6 +54,28 @@ class LocalFileCacheTests {
     }
 
     @Test
+    void neverDropsACopyAReaderStillHoldsAndDropsItOnceReleased() throws IOException {
+        LocalFileCache cache = new LocalFileCache(dir, 900);
+        Path inUse = copy("slides/a/a.svs", 400, 1_000);
+        Path other = copy("slides/b/b.svs", 400, 2_000);
+        LocalFileCache.Lease job = cache.lease(inUse);
+        LocalFileCache.Lease qc = cache.lease(inUse);
+
+        // another slide's download pushes the cache over budget: the least recently used copy is the one in use
+        cache.trim(copy("slides/c/c.svs", 400, 3_000));
+
+        assertThat(inUse).as("leased twice").exists();
+        assertThat(other).doesNotExist();
+        job.close();
+        cache.trim(copy("slides/d/d.svs", 400, 4_000));
+        assertThat(inUse).as("still leased by the QC request").exists();
+        qc.close();
+        qc.close();
+        cache.trim(copy("slides/e/e.svs", 400, 5_000));
+        assertThat(inUse).as("released").doesNotExist();
+    }
+
+    @Test
     void leavesDownloadsInProgressAlone() throws IOException {
         Path partial = copy("slides/a/.a.svs.1234.part", 1_000, 1_000);
         Path done = copy("slides/b/b.svs", 100, 2_000);

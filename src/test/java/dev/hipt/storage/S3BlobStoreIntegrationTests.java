@@ -219,6 +219,26 @@ class S3BlobStoreIntegrationTests {
     }
 
     @Test
+    void aLeasedCopyIsNotEvictedByOtherDownloadsUntilReleased() throws IOException {
+        // a cache budget of 10 bytes: each download alone exceeds it and evicts every other copy it may
+        S3BlobStore small = S3BlobStore.create(new StorageProperties.S3(endpoint, BUCKET, "us-east-1", "test",
+                "test", true, storePrefix), cache.resolve("small"), 8 * 1024 * 1024, 10);
+        small.put("slides/l/running.svs", bytes("read by a running job"));
+        small.put("slides/l/other.svs", bytes("another slide's download"));
+
+        Path running;
+        try (BlobStore.LocalFile lease = small.lease("slides/l/running.svs")) {
+            running = lease.path();
+            small.localPath("slides/l/other.svs");
+
+            assertThat(running).as("leased").hasContent("read by a running job");
+        }
+        small.put("slides/l/third.svs", bytes("a third slide"));
+        small.localPath("slides/l/third.svs");
+        assertThat(running).as("released, then evicted by the next download").doesNotExist();
+    }
+
+    @Test
     void movesFilesInAndDeletesPrefixes() throws IOException {
         Path upload = Files.writeString(cache.resolve("upload.part"), "abc");
         store.putFile("slides/p/one.svs", upload);

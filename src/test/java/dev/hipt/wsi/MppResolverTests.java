@@ -42,6 +42,28 @@ class MppResolverTests {
     }
 
     @Test
+    void rejectsOverrideOutsideTheMicroscopeRange() {
+        assertThatThrownBy(() -> MppResolver.resolve(metadata(0.5, 0.5), 1e-7))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MppResolver.resolve(metadata(0.5, 0.5), 1e-300))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MppResolver.resolve(metadata(0.5, 0.5), 50.0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(MppResolver.resolve(metadata(null, null), 0.01).x()).isEqualTo(0.01);
+        assertThat(MppResolver.resolve(metadata(null, null), 20.0).x()).isEqualTo(20.0);
+    }
+
+    @Test
+    void fileMppOutsideTheMicroscopeRangeIsUnknown() {
+        assertThatThrownBy(() -> MppResolver.resolve(metadata(1e-7, 1e-7), null))
+                .isInstanceOfSatisfying(SlideException.class,
+                        e -> assertThat(e.code()).isEqualTo(SlideErrorCode.MPP_UNKNOWN));
+        assertThat(SlideProperties.mpp(Map.of("openslide.mpp-x", "1e-7", "openslide.mpp-y", "1e-7")))
+                .containsExactly(null, null);
+        assertThat(SlideProperties.mpp(Map.of("aperio.MPP", "1e-300"))).containsExactly(null, null);
+    }
+
+    @Test
     void readsVendorAndResolutionFieldsInOrder() {
         assertThat(SlideProperties.mpp(Map.of("openslide.mpp-x", "0.25", "openslide.mpp-y", "0.26",
                 "aperio.MPP", "0.5"))).containsExactly(0.25, 0.26);

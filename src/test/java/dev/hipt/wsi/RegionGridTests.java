@@ -45,6 +45,14 @@ class RegionGridTests {
     }
 
     @Test
+    void regionSideLargerThanAnyLongSumStillCoversTheSlideWithOneRegion() {
+        // an mpp of 1e-300 asks for a side of Long.MAX_VALUE level-0 px: the grid must not overflow to 0 x 0
+        List<Region> regions = RegionGrid.plan(MD, mask(0, 0, 100, 90), Long.MAX_VALUE);
+
+        assertThat(regions).extracting(Region::x, Region::y).containsExactly(tuple(0L, 0L));
+    }
+
+    @Test
     void coversTheWholeSlideWithEdgeRegionsReachingPastIt() {
         List<Region> regions = RegionGrid.plan(MD, mask(0, 0, 100, 90), 4096);
 
