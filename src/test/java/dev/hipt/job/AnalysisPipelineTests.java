@@ -303,7 +303,7 @@ class AnalysisPipelineTests {
 
     /** A slide whose grid is {@code grid} as it is when opened; its pixels carry the region index like FakeSlides. */
     private static SlideSource gridSlides(List<Region> grid) {
-        return request -> {
+        return (request, control) -> {
             List<Region> regions = List.copyOf(grid);
             return new SlideSource.OpenedSlide() {
                 @Override

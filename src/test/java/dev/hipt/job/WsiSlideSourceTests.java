@@ -31,6 +31,16 @@ class WsiSlideSourceTests {
     private static final class CancelledMidScan implements JobControl {
 
         final AtomicInteger checkpoints = new AtomicInteger();
+        private final UUID jobId = UUID.randomUUID();
+
+        @Override
+        public UUID jobId() {
+            return jobId;
+        }
+
+        @Override
+        public void planned(int reused, int dropped) {
+        }
 
         @Override
         public void progress(int done, int total) {
