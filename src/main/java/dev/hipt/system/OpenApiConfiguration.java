@@ -46,7 +46,8 @@ class OpenApiConfiguration {
             "400", "Malformed request or invalid parameter (code BAD_REQUEST or VALIDATION_FAILED)",
             "401", "No or an unknown API key in X-API-Key (code UNAUTHORIZED)",
             "403", "The API key's role may not call this operation (code FORBIDDEN)",
-            "500", "Service failure; never caused by bad input (code INTERNAL_ERROR)"));
+            "500", "Service failure; never caused by bad input (code INTERNAL_ERROR)",
+            "503", "The database cannot be reached now (code SERVICE_UNAVAILABLE); retry after Retry-After seconds"));
 
     @Bean
     OpenAPI hiptOpenApi(ObjectProvider<BuildProperties> build) {

@@ -166,6 +166,9 @@ class ApiSurfaceIntegrationTests extends SlideIntegrationTestSupport {
         assertThat(get("/actuator/health/liveness", null).status()).isEqualTo(200);
         Answer readiness = get("/actuator/health/readiness", null);
         assertThat(readiness.status()).as(readiness.body()).isEqualTo(200);
+        assertThat(readiness.json().path("status").asString()).isEqualTo("UP");
+        // the components are details: shown to callers with a key only (show-details: when-authorized)
+        readiness = get("/actuator/health/readiness", CLIENT_KEY);
         assertThat(readiness.json().path("components").has("db")).isTrue();
         assertThat(readiness.json().path("components").path("storage").path("status").asString())
                 .isEqualTo("UP");
