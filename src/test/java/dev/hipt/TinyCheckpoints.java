@@ -15,13 +15,13 @@ import org.springframework.core.env.MapPropertySource;
  * Seeded ViT-256 and ViT-4K of one block each, written as safetensors checkpoints that the service loads through
  * its real checkpoint path: analyses run the whole pipeline in about a second per region.
  */
-final class TinyCheckpoints {
+public final class TinyCheckpoints {
 
     private TinyCheckpoints() {
     }
 
     /** Writes both checkpoints into {@code dir} and returns the properties that configure them. */
-    static Map<String, String> write(Path dir) throws IOException {
+    public static Map<String, String> write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Path vit256 = dir.resolve("vit256.safetensors");
         Path vit4k = dir.resolve("vit4k.safetensors");

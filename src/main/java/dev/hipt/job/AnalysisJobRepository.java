@@ -152,6 +152,18 @@ class AnalysisJobRepository {
                 .param("now", now()).param("id", id).param("attempt", attempt).update() == 1;
     }
 
+    /**
+     * A worker shutting down hands the job back: QUEUED again, and the attempt it made is not counted (it did not
+     * fail), so rolling restarts can never use up {@code hipt.job.max-attempts}.
+     */
+    boolean release(UUID id, int attempt) {
+        return jdbc.sql("""
+                        update analysis_job set status = 'QUEUED', attempts = attempts - 1, updated_at = :now,
+                            version = version + 1
+                        where id = :id and attempts = :attempt and status = 'RUNNING'""")
+                .param("now", now()).param("id", id).param("attempt", attempt).update() == 1;
+    }
+
     /** A running attempt hit a transient error: the job waits in the queue for its retry. */
     boolean requeue(UUID id, int attempt, String code, String detail) {
         return jdbc.sql("""

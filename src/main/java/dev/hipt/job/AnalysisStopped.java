@@ -10,7 +10,12 @@ final class AnalysisStopped extends RuntimeException {
          * This worker was interrupted (shutdown) or another worker has taken the job over: the execution is left
          * as it is, and whichever worker owns it goes on from the stored regions.
          */
-        ABANDONED
+        ABANDONED,
+        /**
+         * This worker is shutting down gracefully (SIGTERM, rolling restart): the attempt hands the job back to the
+         * queue at once, without counting as an attempt, and another replica goes on from the stored regions.
+         */
+        RELEASED
     }
 
     private final Reason reason;

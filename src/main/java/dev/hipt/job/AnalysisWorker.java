@@ -33,6 +33,8 @@ class AnalysisWorker {
     private final WorkerActivity activity;
     private final JobMetrics metrics;
     private final Duration progressInterval;
+    /** Set when this process shuts down gracefully: running attempts stop at their next checkpoint. */
+    private volatile boolean draining;
 
     AnalysisWorker(AnalysisJobRepository jobs, AnalysisPipeline pipeline, RegionResults results,
                    JobProperties properties, WorkerActivity activity, JobMetrics metrics,
@@ -44,6 +46,14 @@ class AnalysisWorker {
         this.activity = activity;
         this.metrics = metrics;
         this.progressInterval = monitoring.progressInterval();
+    }
+
+    /**
+     * Graceful shutdown has begun: every running attempt finishes the region batch it is encoding, then hands its
+     * job back to the queue ({@link AnalysisStopped.Reason#RELEASED}) instead of starting the next one.
+     */
+    void drain() {
+        draining = true;
     }
 
     /**
@@ -131,6 +141,9 @@ class AnalysisWorker {
                 finish(jobId, attempt, JobStatus.CANCELLED, null, null);
                 return;
             }
+            if (stopped.reason() == AnalysisStopped.Reason.RELEASED) {
+                release(jobId, attempt, stopped);
+            }
             log.warn("Analysis job {} attempt {} abandoned: {}", jobId, attempt, stopped.getMessage());
             throw stopped;
         } catch (SlideException e) {
@@ -144,6 +157,10 @@ class AnalysisWorker {
             log.warn("Analysis job {} failed: {}", jobId, e.getMessage());
             finish(jobId, attempt, JobStatus.FAILED, CheckpointModelProvider.ModelLoadException.CODE, e.getMessage());
         } catch (Exception e) {
+            if (interrupted(e) && draining) {
+                // shutdown-max-wait passed while a batch was still encoding: handed back all the same
+                release(jobId, attempt, new AnalysisStopped(AnalysisStopped.Reason.RELEASED, "worker interrupted"));
+            }
             if (interrupted(e)) {
                 log.warn("Analysis job {} attempt {} interrupted: left for another worker", jobId, attempt);
                 throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "worker interrupted");
@@ -163,6 +180,22 @@ class AnalysisWorker {
             }
             throw new RetryLater(backoff, e);
         }
+    }
+
+    /**
+     * Hands a job this process stops working on back to the queue, not counting the attempt, and reschedules its
+     * execution now so that another replica picks it up at once rather than after the heartbeat timeout. When the
+     * row cannot be updated (the database is gone too), the execution is left to dead-execution detection.
+     */
+    private void release(UUID jobId, int attempt, AnalysisStopped stopped) {
+        if (!jobs.release(jobId, attempt)) {
+            log.warn("Analysis job {} attempt {} not handed back: the job was taken over or removed", jobId,
+                    attempt);
+            throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "job changed while releasing");
+        }
+        log.info("Analysis job {} handed back to the queue on shutdown ({}); another worker resumes it", jobId,
+                stopped.getMessage());
+        throw new RetryLater(Duration.ZERO, stopped);
     }
 
     private void finish(UUID jobId, int attempt, JobStatus status, String code, String detail) {
@@ -270,6 +303,9 @@ class AnalysisWorker {
         @Override
         public void checkpoint() {
             running.touch();
+            if (draining) {
+                throw new AnalysisStopped(AnalysisStopped.Reason.RELEASED, "worker shutting down");
+            }
             if (Thread.currentThread().isInterrupted()) {
                 throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "worker interrupted");
             }

@@ -15,6 +15,9 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
@@ -65,8 +68,10 @@ class JobScheduling {
     }
 
     @Bean
-    SmartLifecycle analysisQueueLifecycle(SchedulerClient analysisQueue) {
-        return new SchedulerLifecycle(analysisQueue instanceof Scheduler scheduler ? scheduler : null);
+    SmartLifecycle analysisQueueLifecycle(SchedulerClient analysisQueue, AnalysisWorker worker,
+                                          ApplicationEventPublisher events) {
+        return new SchedulerLifecycle(analysisQueue instanceof Scheduler scheduler ? scheduler : null, worker,
+                events);
     }
 
     private static FailureHandler<AnalysisTaskData> failureHandler(JobProperties properties) {
@@ -132,10 +137,14 @@ class JobScheduling {
     static final class SchedulerLifecycle implements SmartLifecycle {
 
         private final Scheduler scheduler;
+        private final AnalysisWorker worker;
+        private final ApplicationEventPublisher events;
         private volatile boolean running;
 
-        SchedulerLifecycle(Scheduler scheduler) {
+        SchedulerLifecycle(Scheduler scheduler, AnalysisWorker worker, ApplicationEventPublisher events) {
             this.scheduler = scheduler;
+            this.worker = worker;
+            this.events = events;
         }
 
         @Override
@@ -149,8 +158,14 @@ class JobScheduling {
         @Override
         public void stop() {
             running = false;
+            // Rolling restart: the load balancer stops sending work here first, then no job is picked any more,
+            // running ones finish their batch and go back to the queue (not counted as attempts), and only then
+            // are the models released (CheckpointModelProvider's lower phase).
+            AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
             if (scheduler != null) {
-                log.info("Stopping the analysis job scheduler");
+                log.info("Readiness REFUSING_TRAFFIC; stopping the analysis job scheduler, running analyses are"
+                        + " handed back to the queue after their batch");
+                worker.drain();
                 scheduler.stop();
             }
         }
