@@ -209,6 +209,48 @@ class HelmChartTests {
         assertThatThrownBy(() -> Manifests.parse(typo)).hasMessageContaining("readinesProbe");
     }
 
+    @Test
+    void documentsEveryValueInValuesYamlAndTheReadme() throws java.io.IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(CHART.resolve(DEFAULT));
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        java.util.Deque<Map.Entry<Integer, String>> path = new java.util.ArrayDeque<>();
+        java.util.Set<String> documented = new java.util.HashSet<>();
+        List<String> undocumented = new java.util.ArrayList<>();
+        boolean comment = false;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            String text = line.strip();
+            if (text.startsWith("# --")) {
+                comment = true;
+            }
+            var key = java.util.regex.Pattern.compile("^(\\s*)([A-Za-z][\\w.-]*):(.*)$").matcher(line);
+            if (!key.matches()) {
+                continue;
+            }
+            int indent = key.group(1).length();
+            while (!path.isEmpty() && path.peek().getKey() >= indent) {
+                path.pop();
+            }
+            path.push(Map.entry(indent, key.group(2)));
+            List<String> names = new java.util.ArrayList<>(path.stream().map(Map.Entry::getValue).toList());
+            java.util.Collections.reverse(names);
+            String name = String.join(".", names);
+            if (comment) {
+                documented.add(name);
+            }
+            comment = false;
+            boolean leaf = !key.group(3).isBlank() || i + 1 == lines.size()
+                    || lines.get(i + 1).length() - lines.get(i + 1).stripLeading().length() <= indent;
+            if (leaf && documented.stream().noneMatch(d -> name.equals(d) || name.startsWith(d + "."))) {
+                undocumented.add(name);
+            }
+        }
+
+        assertThat(undocumented).as("values without a '# --' comment in values.yaml").isEmpty();
+        assertThat(documented).as("values missing from the README's values table")
+                .allSatisfy(name -> assertThat(readme).contains("| `" + name + "` |"));
+    }
+
     private static List<String> unbound(Manifests m, String role) {
         return m.environment(container(m, role)).keySet().stream()
                 .filter(name -> name.startsWith("HIPT_") || name.startsWith("SPRING_"))
