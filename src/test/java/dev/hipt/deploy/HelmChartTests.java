@@ -1,17 +1,29 @@
 package dev.hipt.deploy;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -59,14 +71,14 @@ class HelmChartTests {
 
         assertThat(m.deployment("api")).isNotNull();
         assertThat(m.deployment("worker")).isNotNull();
-        assertThat(m.all(io.fabric8.kubernetes.api.model.Service.class)).hasSize(1);
+        assertThat(m.all(Service.class)).hasSize(1);
         assertThat(m.all(ServiceAccount.class)).hasSize(1);
         assertThat(m.all(HorizontalPodAutoscaler.class)).singleElement()
                 .satisfies(h -> assertThat(h.getSpec().getScaleTargetRef().getName())
                         .isEqualTo(m.deployment("api").getMetadata().getName()));
         assertThat(m.all(PodDisruptionBudget.class)).hasSize(2);
         assertThat(m.all(NetworkPolicy.class)).hasSize(2);
-        assertThat(m.all(io.fabric8.kubernetes.api.model.ConfigMap.class)).hasSize(1);
+        assertThat(m.all(ConfigMap.class)).hasSize(1);
         for (String role : List.of("api", "worker")) {
             PodSpec pod = m.deployment(role).getSpec().getTemplate().getSpec();
             assertThat(pod.getServiceAccountName()).isEqualTo(m.all(ServiceAccount.class).get(0).getMetadata().getName());
@@ -180,8 +192,8 @@ class HelmChartTests {
         Manifests own = render(DEFAULT, Map.of());
         Manifests existing = render(PRODUCTION_GPU, Map.of());
 
-        assertThat(own.all(io.fabric8.kubernetes.api.model.Secret.class)).hasSize(1);
-        assertThat(existing.all(io.fabric8.kubernetes.api.model.Secret.class)).isEmpty();
+        assertThat(own.all(Secret.class)).hasSize(1);
+        assertThat(existing.all(Secret.class)).isEmpty();
         for (Manifests m : List.of(own, existing)) {
             Container api = container(m, "api");
             assertThat(api.getEnv()).filteredOn(e -> e.getName().matches(".*(PASSWORD|SECRETKEY|KEYSHA256)"))
@@ -210,12 +222,12 @@ class HelmChartTests {
     }
 
     @Test
-    void documentsEveryValueInValuesYamlAndTheReadme() throws java.io.IOException {
-        List<String> lines = java.nio.file.Files.readAllLines(CHART.resolve(DEFAULT));
-        String readme = java.nio.file.Files.readString(Path.of("README.md"));
-        java.util.Deque<Map.Entry<Integer, String>> path = new java.util.ArrayDeque<>();
-        java.util.Set<String> documented = new java.util.HashSet<>();
-        List<String> undocumented = new java.util.ArrayList<>();
+    void documentsEveryValueInValuesYamlAndTheReadme() throws IOException {
+        List<String> lines = Files.readAllLines(CHART.resolve(DEFAULT));
+        String readme = Files.readString(Path.of("README.md"));
+        Deque<Map.Entry<Integer, String>> path = new ArrayDeque<>();
+        Set<String> documented = new HashSet<>();
+        List<String> undocumented = new ArrayList<>();
         boolean comment = false;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -223,7 +235,7 @@ class HelmChartTests {
             if (text.startsWith("# --")) {
                 comment = true;
             }
-            var key = java.util.regex.Pattern.compile("^(\\s*)([A-Za-z][\\w.-]*):(.*)$").matcher(line);
+            var key = Pattern.compile("^(\\s*)([A-Za-z][\\w.-]*):(.*)$").matcher(line);
             if (!key.matches()) {
                 continue;
             }
@@ -232,8 +244,8 @@ class HelmChartTests {
                 path.pop();
             }
             path.push(Map.entry(indent, key.group(2)));
-            List<String> names = new java.util.ArrayList<>(path.stream().map(Map.Entry::getValue).toList());
-            java.util.Collections.reverse(names);
+            List<String> names = new ArrayList<>(path.stream().map(Map.Entry::getValue).toList());
+            Collections.reverse(names);
             String name = String.join(".", names);
             if (comment) {
                 documented.add(name);
