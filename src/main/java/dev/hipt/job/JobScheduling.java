@@ -163,7 +163,7 @@ class JobScheduling {
             // are the models released (CheckpointModelProvider's lower phase).
             AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
             if (scheduler != null) {
-                log.info("Readiness REFUSING_TRAFFIC; stopping the analysis job scheduler, running analyses are"
+                log.info("Stopping the analysis job scheduler (readiness REFUSING_TRAFFIC); running analyses are"
                         + " handed back to the queue after their batch");
                 worker.drain();
                 scheduler.stop();
