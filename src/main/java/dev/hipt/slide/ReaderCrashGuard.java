@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +26,22 @@ final class ReaderCrashGuard {
 
     private final List<String> command;
     private final Duration timeout;
+    /** Child JVMs alive at once: each may take up to 512 MB, and a burst of uploads must not start one apiece. */
+    private final Semaphore probes;
 
     /** A guard whose probe runs {@code command} with the slide file appended. */
     ReaderCrashGuard(List<String> command, Duration timeout) {
+        this(command, timeout, Integer.MAX_VALUE);
+    }
+
+    /** A guard that runs at most {@code maxConcurrent} probes at once; further uploads wait for a free one. */
+    ReaderCrashGuard(List<String> command, Duration timeout, int maxConcurrent) {
+        if (maxConcurrent < 1) {
+            throw new IllegalArgumentException("hipt.upload.max-concurrent-probes must be at least 1");
+        }
         this.command = List.copyOf(command);
         this.timeout = timeout;
+        this.probes = new Semaphore(maxConcurrent, true);
     }
 
     /** What the readers made of a file they survived; whether it is a usable slide is decided in-process. */
@@ -43,6 +55,11 @@ final class ReaderCrashGuard {
     /** A guard that starts {@link SlideProbe} with this JVM's own java and classes. */
     static ReaderCrashGuard forThisJvm(Duration timeout) {
         return forThisJvm(timeout, SlideProbe.class.getName());
+    }
+
+    /** Like {@link #forThisJvm(Duration)}, with at most {@code maxConcurrent} probes alive at once. */
+    static ReaderCrashGuard forThisJvm(Duration timeout, int maxConcurrent) {
+        return new ReaderCrashGuard(forThisJvm(timeout).command, timeout, maxConcurrent);
     }
 
     /** A guard that starts {@code probeMain} (a class following {@link SlideProbe}'s exit statuses) like the probe. */
@@ -76,6 +93,20 @@ final class ReaderCrashGuard {
      * hang on it. Whether the file is a usable slide is decided afterwards, in-process.
      */
     Verdict check(Path file) {
+        try {
+            probes.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to probe an upload", e);
+        }
+        try {
+            return probe(file);
+        } finally {
+            probes.release();
+        }
+    }
+
+    private Verdict probe(Path file) {
         List<String> run = new ArrayList<>(command);
         run.add(file.toAbsolutePath().toString());
         Process probe;

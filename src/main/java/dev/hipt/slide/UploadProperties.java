@@ -17,6 +17,8 @@ import org.springframework.util.unit.DataSize;
  *                   that crashes them is refused ({@code CORRUPT_SLIDE}) instead of crashing the service; default
  *                   {@code true}
  * @param probeTimeout how long that child may take before the file is refused, default {@code 60s}
+ * @param maxConcurrentProbes how many of those child JVMs (up to 512 MB heap each) may run at once, default
+ *                   {@code 2}; further uploads wait for a free one
  * @param maxPixels  the most level-0 pixels (width x height) a slide may claim, default {@code 100000000000} (10^11,
  *                   e.g. 316 228 x 316 228; the largest 40x scans are about 200 000 x 100 000); more answers 422
  *                   {@code SLIDE_TOO_LARGE}. A few hundred kilobytes of TIFF can claim 10^12 pixels.
@@ -28,6 +30,7 @@ import org.springframework.util.unit.DataSize;
 public record UploadProperties(@DefaultValue("20GB") DataSize maxSize, @DefaultValue("24h") Duration staleAfter,
                                @DefaultValue("true") boolean isolateReaders,
                                @DefaultValue("60s") Duration probeTimeout,
+                               @DefaultValue("2") int maxConcurrentProbes,
                                @DefaultValue("100000000000") long maxPixels,
                                @DefaultValue("2000000000") long maxTissueScanPixels) {
 

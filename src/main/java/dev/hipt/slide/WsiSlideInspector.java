@@ -30,7 +30,8 @@ class WsiSlideInspector implements SlideInspector {
     private final long maxTissueScanPixels;
 
     WsiSlideInspector(UploadProperties properties, ObjectProvider<TissueDetector> tissue) {
-        this.crashGuard = properties.isolateReaders() ? ReaderCrashGuard.forThisJvm(properties.probeTimeout()) : null;
+        this.crashGuard = properties.isolateReaders() ? ReaderCrashGuard.forThisJvm(properties.probeTimeout(),
+                properties.maxConcurrentProbes()) : null;
         this.tissue = tissue.getIfAvailable(TissueDetector::new);
         this.maxPixels = properties.maxPixels();
         this.maxTissueScanPixels = properties.maxTissueScanPixels();

@@ -14,7 +14,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,5 +87,33 @@ class ReaderCrashGuardTests {
                         e -> assertThat(e.code()).isEqualTo(SlideErrorCode.CORRUPT_SLIDE))
                 .hasMessageContaining("did not finish");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void runsAtMostTheConfiguredNumberOfProbesAtOnce() throws Exception {
+        // Each probe notes how many probes were running when it started (itself included), then lingers a moment.
+        Path running = Files.createDirectories(dir.resolve("running"));
+        Path starts = dir.resolve("starts.txt");
+        String script = "touch " + running + "/$$; ls " + running + " | wc -l >> " + starts + "; sleep 0.4; rm "
+                + running + "/$$";
+        ReaderCrashGuard guard = new ReaderCrashGuard(List.of("sh", "-c", script, "probe"), Duration.ofSeconds(30),
+                2);
+        Path file = Files.writeString(dir.resolve("slide.svs"), "bytes");
+        ExecutorService uploads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<ReaderCrashGuard.Verdict>> verdicts = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                verdicts.add(uploads.submit(() -> guard.check(file)));
+            }
+            for (Future<ReaderCrashGuard.Verdict> verdict : verdicts) {
+                assertThat(verdict.get(60, TimeUnit.SECONDS)).isEqualTo(ReaderCrashGuard.Verdict.OPENED);
+            }
+        } finally {
+            uploads.shutdownNow();
+        }
+
+        List<Integer> concurrent = Files.readAllLines(starts).stream().map(String::strip).map(Integer::valueOf)
+                .toList();
+        assertThat(concurrent).as("probes running at each start").hasSize(8).allMatch(n -> n <= 2);
     }
 }

@@ -43,7 +43,7 @@ class StaleUploadSweeperTests {
 
     private StaleUploadSweeper sweeperOver(Path dir) {
         return new StaleUploadSweeper(dir, new UploadProperties(DataSize.ofGigabytes(20), Duration.ofHours(24), true,
-                Duration.ofSeconds(60), 100_000_000_000L, 2_000_000_000L),
+                Duration.ofSeconds(60), 2, 100_000_000_000L, 2_000_000_000L),
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 

@@ -35,7 +35,7 @@ class WsiSlideInspectorTests {
 
     private static WsiSlideInspector inspector(long maxPixels, long maxTissueScanPixels) {
         UploadProperties properties = new UploadProperties(DataSize.ofGigabytes(20), Duration.ofHours(24), false,
-                Duration.ofSeconds(60), maxPixels, maxTissueScanPixels);
+                Duration.ofSeconds(60), 2, maxPixels, maxTissueScanPixels);
         return new WsiSlideInspector(properties,
                 new StaticListableBeanFactory().getBeanProvider(TissueDetector.class));
     }
