@@ -4,6 +4,8 @@ import dev.hipt.wsi.SlideErrorCode;
 import dev.hipt.wsi.SlideException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -109,9 +111,26 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             return problem(HttpStatus.SERVICE_UNAVAILABLE, ErrorCodes.MODEL_NOT_CONFIGURED, ex.getMessage(), null,
                     request);
         }
+        if (databaseUnavailable(ex)) {
+            // wrapped by a library in between (db-scheduler's SQLRuntimeException while queueing an analysis)
+            return handleDatabaseUnavailable(ex, request);
+        }
         log.error("{} {} failed unexpectedly", request.getMethod(), request.getRequestURI(), ex);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, ErrorCodes.INTERNAL_ERROR,
                 "The service failed to process the request; the cause is logged", null, request);
+    }
+
+    /** Whether a lost or refused database connection is somewhere in the cause chain (SQLState class 08). */
+    private static boolean databaseUnavailable(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof DataAccessResourceFailureException
+                    || t instanceof CannotCreateTransactionException || t instanceof SQLNonTransientConnectionException
+                    || (t instanceof SQLException sql && sql.getSQLState() != null
+                            && sql.getSQLState().startsWith("08"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Spring MVC's own exceptions arrive here with a ProblemDetail body already made: add the code. */
