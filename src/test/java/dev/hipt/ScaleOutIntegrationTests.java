@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,9 @@ import tools.jackson.databind.json.JsonMapper;
  * the Helm chart deploys worker pods. A batch uploaded to either is analysed once: every job succeeds on its first
  * attempt, every region is encoded by exactly one replica and stored once, and both replicas take part. Then one
  * replica is killed (SIGKILL) in the middle of a second batch, and the survivor finishes everything: the dead
- * replica's job is revived after the heartbeat timeout and resumed, nothing is lost.
+ * replica's job is revived after the heartbeat timeout and resumed, nothing is lost. Last, a rolling restart with a
+ * real SIGTERM: a fresh replica starts, the one running a long job is sent SIGTERM, its readiness goes down, it
+ * finishes the batch in flight and hands the job back without using up an attempt, and the fresh one finishes it.
  */
 class ScaleOutIntegrationTests {
 
@@ -54,6 +58,7 @@ class ScaleOutIntegrationTests {
     @TempDir
     static Path work;
     private static S3MockServer s3;
+    private static Map<String, String> shared;
     private static PostgresTestDatabase.Database database;
     private static final List<ServiceProcess> replicas = new ArrayList<>();
 
@@ -65,7 +70,7 @@ class ScaleOutIntegrationTests {
                 + " the two-replica tests");
         s3 = S3MockServer.start(Path.of(S3MOCK_JAR), Files.createDirectories(work.resolve("s3")), BUCKET);
         database = PostgresTestDatabase.newDatabase();
-        Map<String, String> shared = new HashMap<>(TinyCheckpoints.write(work.resolve("weights")));
+        shared = new HashMap<>(TinyCheckpoints.write(work.resolve("weights")));
         shared.putAll(Map.ofEntries(
                 Map.entry("spring.profiles.active", "postgres"),
                 Map.entry("spring.datasource.url", database.jdbcUrl()),
@@ -82,16 +87,23 @@ class ScaleOutIntegrationTests {
                 Map.entry("hipt.job.polling-interval", "200ms"),
                 Map.entry("hipt.job.heartbeat", "1s"),
                 Map.entry("hipt.job.missed-heartbeats", "4"),
+                // one region read ahead and one per batch: a region in flight is ~200 MB of float pixels
+                Map.entry("hipt.job.read-ahead", "1"),
+                Map.entry("hipt.job.batch-regions", "1"),
                 Map.entry("hipt.security.api-keys[0].name", "test-client"),
                 Map.entry("hipt.security.api-keys[0].role", "ADMIN"),
                 Map.entry("hipt.security.api-keys[0].key-sha256",
                         "5ce15761d99d8887142d76d3f44fc2045ace53e646a6e90c923aa2febc0d10e1")));
         for (String name : List.of("replica-a", "replica-b")) {
-            Map<String, String> own = new HashMap<>(shared);
-            own.put("hipt.storage.root", Files.createDirectories(work.resolve(name)).toString());
-            replicas.add(ServiceProcess.start(name, work, own));
+            replicas.add(ServiceProcess.start(name, work, replicaProperties(name)));
         }
         replicas.forEach(ServiceProcess::awaitReady);
+    }
+
+    private static Map<String, String> replicaProperties(String name) throws IOException {
+        Map<String, String> own = new HashMap<>(shared);
+        own.put("hipt.storage.root", Files.createDirectories(work.resolve(name)).toString());
+        return own;
     }
 
     @AfterAll
@@ -103,7 +115,7 @@ class ScaleOutIntegrationTests {
     }
 
     @Test
-    void twoReplicasAnalyseABatchOnceAndTheSurvivorFinishesAKilledReplicasWork() throws Exception {
+    void twoReplicasAnalyseABatchOnceTheSurvivorFinishesAKilledReplicasWorkAndASigtermHandsAJobOn() throws Exception {
         ServiceProcess a = replicas.get(0);
         ServiceProcess b = replicas.get(1);
 
@@ -129,6 +141,37 @@ class ScaleOutIntegrationTests {
         assertThat(attempts(second)).as("attempts of the second batch's jobs: the one A held was revived once")
                 .contains(2).allMatch(n -> n <= 2);
         assertThat(b.status("/actuator/health/readiness")).isEqualTo(200);
+
+        // A real SIGTERM to the replica running a long job: readiness goes down, the batch in flight finishes, the
+        // job goes back to the queue without counting as an attempt, and a fresh replica resumes it.
+        HttpResponse<String> upload = http.send(upload(b.baseUrl(), "long.png",
+                TestSlideImages.tissueEverywhere(4096, 2048), "4.0"), HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
+        List<UUID> longJob = List.of(UUID.fromString(JSON.readTree(upload.body()).path("job").path("id").asString()));
+        await("B stores a region of the long job").atMost(BATCH_LIMIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> storedRegions(longJob) >= 1);
+        ServiceProcess c = ServiceProcess.start("replica-c", work, replicaProperties("replica-c"));
+        replicas.add(c);
+        c.awaitReady();
+        long storedBeforeTerm = storedRegions(longJob);
+        assertThat(storedBeforeTerm).as("the long job is still running on B").isLessThan(plannedRegions(longJob));
+        java.util.concurrent.atomic.AtomicBoolean unready = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = new Thread(() -> {
+            while (b.alive() && !unready.get()) {
+                int status = b.status("/actuator/health/readiness");
+                if (status != 200 && status != -1) {
+                    unready.set(true);
+                }
+            }
+        });
+        watcher.start();
+        assertThat(b.terminate(Duration.ofSeconds(120))).as("B's exit status after SIGTERM").isIn(0, 143);
+        watcher.join(10_000);
+        assertThat(unready).as("B's readiness went down before it stopped").isTrue();
+        assertThat(b.log()).contains("handed back to the queue on shutdown");
+        awaitAllSucceeded(longJob, c);
+        assertThat(attempts(longJob)).as("a SIGTERM is not a failed attempt").containsExactly(1);
+        assertThat(storedRegions(longJob)).isEqualTo(plannedRegions(longJob));
     }
 
     private List<UUID> uploadBatch(int offset, ServiceProcess a, ServiceProcess b) throws Exception {
@@ -136,17 +179,22 @@ class ScaleOutIntegrationTests {
         for (int i = 0; i < BATCH; i++) {
             ServiceProcess target = i % 2 == 0 ? a : b;
             HttpResponse<String> upload = http.send(upload(target.baseUrl(), "batch-" + (offset + i) + ".png",
-                    TestSlideImages.tissue(1000 + offset + i)), HttpResponse.BodyHandlers.ofString());
+                    TestSlideImages.tissue(1000 + offset + i), "0.5"), HttpResponse.BodyHandlers.ofString());
             assertThat(upload.statusCode()).as("upload to %s: %s", target.name(), upload.body()).isEqualTo(202);
             jobs.add(UUID.fromString(JSON.readTree(upload.body()).path("job").path("id").asString()));
         }
         return jobs;
     }
 
-    private void awaitAllSucceeded(List<UUID> jobs, ServiceProcess reader) {
-        await("every job of the batch SUCCEEDED").atMost(BATCH_LIMIT).pollInterval(Duration.ofMillis(500))
-                .failFast("a job failed", () -> countStatus(jobs, "FAILED") + countStatus(jobs, "CANCELLED") > 0)
-                .until(() -> allSucceeded(jobs, reader));
+    private void awaitAllSucceeded(List<UUID> jobs, ServiceProcess reader) throws SQLException {
+        try {
+            await("every job of the batch SUCCEEDED").atMost(BATCH_LIMIT).pollInterval(Duration.ofMillis(500))
+                    .failFast("a job failed", () -> countStatus(jobs, "FAILED") + countStatus(jobs, "CANCELLED") > 0)
+                    .until(() -> allSucceeded(jobs, reader));
+        } catch (TerminalFailureException | ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + ": " + errors(jobs) + "; " + reader.name()
+                    + "'s log ends with:\n" + reader.tail(), e);
+        }
     }
 
     /** Asks the API, as a client polling its jobs would. */
@@ -168,10 +216,10 @@ class ScaleOutIntegrationTests {
         return body.path("status").asString();
     }
 
-    private static HttpRequest upload(URI base, String filename, byte[] content) {
+    private static HttpRequest upload(URI base, String filename, byte[] content, String mpp) {
         String boundary = "scale-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"mpp\"\r\n\r\n0.5\r\n"
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"mpp\"\r\n\r\n" + mpp + "\r\n"
                 + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
                 + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(content);
@@ -199,6 +247,24 @@ class ScaleOutIntegrationTests {
             attempts.add((int) query("select attempts from analysis_job where id = ?", job));
         }
         return attempts;
+    }
+
+    private static String errors(List<UUID> jobs) throws SQLException {
+        List<String> errors = new ArrayList<>();
+        for (UUID job : jobs) {
+            try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.username(),
+                    database.password());
+                 PreparedStatement statement = connection.prepareStatement(
+                         "select status, error_code, error_detail from analysis_job where id = ?")) {
+                statement.setObject(1, job);
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        errors.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+                    }
+                }
+            }
+        }
+        return errors.toString();
     }
 
     private static long countStatus(List<UUID> jobs, String status) throws SQLException {

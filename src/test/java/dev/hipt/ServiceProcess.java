@@ -46,7 +46,7 @@ final class ServiceProcess implements AutoCloseable {
         Path log = workDir.resolve(name + "-" + System.nanoTime() + ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+                "-Xmx2g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
                 "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
                 "-cp", System.getProperty("java.class.path"), HiptApplication.class.getName(),
                 "--server.port=" + port, "--spring.main.banner-mode=off"));

@@ -26,6 +26,16 @@ final class TestSlideImages {
         return png(image);
     }
 
+    /** A PNG of tissue colour all over, {@code width} x {@code height}: with mpp 4.0, one 4096 region at 20x per 512 px. */
+    static byte[] tissueEverywhere(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(190, 90, 160));
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        return png(image);
+    }
+
     /** A white 512 x 512 PNG: its analysis ends NO_TISSUE. */
     static byte[] blank(int n) {
         return png(blankImage(n));
