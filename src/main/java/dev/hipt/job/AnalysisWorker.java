@@ -142,7 +142,7 @@ class AnalysisWorker {
                 return;
             }
             if (stopped.reason() == AnalysisStopped.Reason.RELEASED) {
-                release(jobId, attempt, stopped);
+                throw release(jobId, attempt, stopped);
             }
             log.warn("Analysis job {} attempt {} abandoned: {}", jobId, attempt, stopped.getMessage());
             throw stopped;
@@ -159,7 +159,8 @@ class AnalysisWorker {
         } catch (Exception e) {
             if (interrupted(e) && draining) {
                 // shutdown-max-wait passed while a batch was still encoding: handed back all the same
-                release(jobId, attempt, new AnalysisStopped(AnalysisStopped.Reason.RELEASED, "worker interrupted"));
+                throw release(jobId, attempt, new AnalysisStopped(AnalysisStopped.Reason.RELEASED,
+                        "worker interrupted"));
             }
             if (interrupted(e)) {
                 log.warn("Analysis job {} attempt {} interrupted: left for another worker", jobId, attempt);
@@ -183,19 +184,19 @@ class AnalysisWorker {
     }
 
     /**
-     * Hands a job this process stops working on back to the queue, not counting the attempt, and reschedules its
-     * execution now so that another replica picks it up at once rather than after the heartbeat timeout. When the
-     * row cannot be updated (the database is gone too), the execution is left to dead-execution detection.
+     * Hands a job this process stops working on back to the queue, not counting the attempt. The exception returned
+     * for the caller to throw reschedules its execution now, so another replica picks it up at once rather than after
+     * the heartbeat timeout; when the row cannot be updated, it leaves the execution to dead-execution detection.
      */
-    private void release(UUID jobId, int attempt, AnalysisStopped stopped) {
+    private RuntimeException release(UUID jobId, int attempt, AnalysisStopped stopped) {
         if (!jobs.release(jobId, attempt)) {
             log.warn("Analysis job {} attempt {} not handed back: the job was taken over or removed", jobId,
                     attempt);
-            throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "job changed while releasing");
+            return new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "job changed while releasing");
         }
         log.info("Analysis job {} handed back to the queue on shutdown ({}); another worker resumes it", jobId,
                 stopped.getMessage());
-        throw new RetryLater(Duration.ZERO, stopped);
+        return new RetryLater(Duration.ZERO, stopped);
     }
 
     private void finish(UUID jobId, int attempt, JobStatus status, String code, String detail) {

@@ -59,11 +59,16 @@ final class ReaderCrashGuard {
 
     /** Like {@link #forThisJvm(Duration)}, with at most {@code maxConcurrent} probes alive at once. */
     static ReaderCrashGuard forThisJvm(Duration timeout, int maxConcurrent) {
-        return new ReaderCrashGuard(forThisJvm(timeout).command, timeout, maxConcurrent);
+        return new ReaderCrashGuard(probeCommand(SlideProbe.class.getName()), timeout, maxConcurrent);
     }
 
     /** A guard that starts {@code probeMain} (a class following {@link SlideProbe}'s exit statuses) like the probe. */
     static ReaderCrashGuard forThisJvm(Duration timeout, String probeMain) {
+        return new ReaderCrashGuard(probeCommand(probeMain), timeout);
+    }
+
+    /** {@code probeMain} in a quick, small JVM of this JVM's own java and classes. */
+    private static List<String> probeCommand(String probeMain) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // A quick, small JVM that leaves no crash report or core behind.
@@ -74,7 +79,7 @@ final class ReaderCrashGuard {
             command.add("-Dhipt.openslide.library=" + library);
         }
         command.addAll(launch(probeMain));
-        return new ReaderCrashGuard(command, timeout);
+        return command;
     }
 
     /** How to start the probe: from the class path as is, or through Spring Boot's launcher inside a fat jar. */
