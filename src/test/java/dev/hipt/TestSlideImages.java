@@ -9,13 +9,13 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 /** Small slide images for tests of the whole service: PNGs with and without tissue, distinct bytes for each n. */
-final class TestSlideImages {
+public final class TestSlideImages {
 
     private TestSlideImages() {
     }
 
     /** A 512 x 512 PNG (send it with mpp 0.5) with an H&E-coloured blob: one region with tissue. */
-    static byte[] tissue(int n) {
+    public static byte[] tissue(int n) {
         BufferedImage image = blankImage(n);
         Graphics2D g = image.createGraphics();
         g.setColor(new Color(190, 90, 160));

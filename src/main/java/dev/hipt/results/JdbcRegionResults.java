@@ -159,6 +159,12 @@ class JdbcRegionResults implements RegionResults {
     }
 
     @Override
+    public List<String> modelVersions(UUID slideId) {
+        return jdbc.sql("select distinct model_version from region_embedding where slide_id = ? order by model_version")
+                .params(slideId).query(String.class).list();
+    }
+
+    @Override
     public void storeSlide(UUID slideId, Provenance provenance, SlideResult result) {
         String version = requireVersion(provenance);
         Object[] values = {result.regions(), Vectors.toBytes(result.meanCls4k()), provenance.untrained(),

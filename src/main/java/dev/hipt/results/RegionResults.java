@@ -35,6 +35,9 @@ public interface RegionResults {
     /** The stored regions of a slide in index order, with {@code cls256} loaded when asked. */
     List<RegionResult> load(UUID slideId, String modelVersion, boolean withCls256);
 
+    /** The model versions (backbones) this slide has stored regions of; empty when it has none. */
+    List<String> modelVersions(UUID slideId);
+
     /** Stores the slide-level result, replacing an earlier one of the same model version. */
     void storeSlide(UUID slideId, Provenance provenance, SlideResult result);
 

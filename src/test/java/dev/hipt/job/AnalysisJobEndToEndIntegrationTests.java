@@ -104,6 +104,11 @@ class AnalysisJobEndToEndIntegrationTests {
         }
 
         @Override
+        public List<String> modelVersions(UUID slideId) {
+            return real.modelVersions(slideId);
+        }
+
+        @Override
         public void storeSlide(UUID slideId, Provenance provenance, SlideResult result) {
             real.storeSlide(slideId, provenance, result);
             slides.put(slideId, result);

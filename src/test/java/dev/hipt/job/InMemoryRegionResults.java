@@ -75,6 +75,12 @@ class InMemoryRegionResults implements RegionResults {
     }
 
     @Override
+    public List<String> modelVersions(UUID slideId) {
+        return regions.entrySet().stream().filter(e -> e.getKey().slideId().equals(slideId) && !e.getValue().isEmpty())
+                .map(e -> e.getKey().modelVersion()).distinct().sorted().toList();
+    }
+
+    @Override
     public void storeSlide(UUID slideId, Provenance provenance, SlideResult result) {
         slides.put(slideId, result);
     }

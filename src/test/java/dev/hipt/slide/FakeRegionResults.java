@@ -37,6 +37,11 @@ public class FakeRegionResults implements RegionResults {
     }
 
     @Override
+    public List<String> modelVersions(UUID slideId) {
+        return List.of();
+    }
+
+    @Override
     public void storeSlide(UUID slideId, Provenance provenance, SlideResult result) {
     }
 
