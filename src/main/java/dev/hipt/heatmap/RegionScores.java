@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
  * region on its own (the head applied to a one-region slide).
  */
 @Component
-class RegionScores {
+public class RegionScores {
 
     private final RegionAttentionService attention;
 
@@ -35,12 +35,12 @@ class RegionScores {
      * @param probabilities {@code [M][classes]} per-region class probabilities, or null
      * @param risk          {@code [M]} per-region survival risk ({@code -sum S_k}), or null
      */
-    record Scores(double[] tissue, double[] attentionMass, String massHead, List<String> classes,
+    public record Scores(double[] tissue, double[] attentionMass, String massHead, List<String> classes,
                   double[][] probabilities, double[] risk) {
     }
 
     /** Needs {@code slide} loaded with its cls256 grids for the model scores; without loaded heads only tissue. */
-    Scores of(AnalysedSlide slide) {
+    public Scores of(AnalysedSlide slide) {
         int m = slide.regions().size();
         double[] tissue = slide.regions().stream().mapToDouble(RegionResult::tissueFraction).toArray();
         Optional<LoadedModels> loaded = matchingModels(slide);

@@ -20,16 +20,30 @@ public class SlideImages {
 
     private final SlideRepository slides;
     private final BlobStore blobs;
+    private final SlideTissue tissue;
 
-    SlideImages(SlideRepository slides, BlobStore blobs) {
+    SlideImages(SlideRepository slides, BlobStore blobs, SlideTissue tissue) {
         this.slides = slides;
         this.blobs = blobs;
+        this.tissue = tissue;
+    }
+
+    /**
+     * The slide's tissue mask as the analysis computes it (see {@code GET /api/v1/slides/{id}/tissue/mask.png}).
+     *
+     * @throws ApiException 404 {@code NOT_FOUND} when there is no such slide
+     */
+    public dev.hipt.wsi.TissueMask tissueMask(UUID id) throws IOException {
+        return tissue.mask(id);
     }
 
     /** An open slide file; closing it closes the reader and releases the blob store's lease. */
     public interface OpenedSlideImage extends AutoCloseable {
 
         WholeSlideImage image();
+
+        /** The file name the slide was uploaded with. */
+        String filename();
 
         /** The microns per pixel of level 0 as the analysis resolves them. */
         Mpp mpp();
@@ -70,6 +84,11 @@ public class SlideImages {
                 @Override
                 public WholeSlideImage image() {
                     return image;
+                }
+
+                @Override
+                public String filename() {
+                    return slide.filename();
                 }
 
                 @Override

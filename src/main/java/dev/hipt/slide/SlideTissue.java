@@ -1,13 +1,21 @@
 package dev.hipt.slide;
 
+import dev.hipt.job.JobProperties;
 import dev.hipt.storage.BlobStore;
 import dev.hipt.system.ApiException;
+import dev.hipt.wsi.Mpp;
+import dev.hipt.wsi.MppResolver;
+import dev.hipt.wsi.Region;
+import dev.hipt.wsi.RegionGrid;
+import dev.hipt.wsi.RegionReader;
+import dev.hipt.wsi.SlideException;
 import dev.hipt.wsi.TissueDetector;
 import dev.hipt.wsi.TissueMask;
 import dev.hipt.wsi.WholeSlideImage;
 import dev.hipt.wsi.WholeSlideImages;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
@@ -24,11 +32,42 @@ class SlideTissue {
     private final SlideRepository slides;
     private final BlobStore blobs;
     private final TissueDetector detector;
+    private final RegionReader reader;
+    private final double minTissueFraction;
 
-    SlideTissue(SlideRepository slides, BlobStore blobs, ObjectProvider<TissueDetector> detector) {
+    SlideTissue(SlideRepository slides, BlobStore blobs, ObjectProvider<TissueDetector> detector,
+                ObjectProvider<RegionReader> reader, JobProperties jobs) {
         this.slides = slides;
         this.blobs = blobs;
         this.detector = detector.getIfAvailable(TissueDetector::new);
+        this.reader = reader.getIfAvailable(RegionReader::new);
+        this.minTissueFraction = jobs.minTissueFraction();
+    }
+
+    /** The mask with the QC picture of slide {@code id} at {@code maxSide} px (see {@link TissueQcOverlay}). */
+    record Qc(TissueMask mask, TissueQcOverlay.Picture picture) {
+    }
+
+    /**
+     * The mask and the QC picture: the slide from its pyramid, the mask outlined, the region grid the analysis
+     * plans (none when the slide's MPP is unknown or it has no tissue), the area outside the slide hatched.
+     *
+     * @throws ApiException 404 {@code NOT_FOUND} when there is no such slide
+     */
+    Qc qc(UUID id, int maxSide) throws IOException {
+        Slide slide = slides.findById(id).orElseThrow(() -> ApiException.notFound("Slide", id));
+        return withImage(id, slide, image -> {
+            TissueMask mask = detector.detect(image);
+            List<Region> grid = List.of();
+            try {
+                Double override = SlideService.MPP_FROM_REQUEST.equals(slide.mppSource()) ? slide.mppX() : null;
+                Mpp mpp = MppResolver.resolve(image.metadata(), override);
+                grid = RegionGrid.plan(image.metadata(), mask, reader.level0Footprint(mpp), minTissueFraction);
+            } catch (SlideException e) {
+                // unknown MPP or no tissue: the picture shows the slide and its mask without a grid
+            }
+            return new Qc(mask, TissueQcOverlay.draw(image, mask, grid, maxSide));
+        });
     }
 
     /**
@@ -41,6 +80,14 @@ class SlideTissue {
      */
     TissueMask mask(UUID id) throws IOException {
         Slide slide = slides.findById(id).orElseThrow(() -> ApiException.notFound("Slide", id));
+        return withImage(id, slide, detector::detect);
+    }
+
+    private interface ImageWork<T> {
+        T apply(WholeSlideImage image) throws IOException;
+    }
+
+    private <T> T withImage(UUID id, Slide slide, ImageWork<T> work) throws IOException {
         BlobStore.LocalFile file;
         try {
             // leased while the mask is computed: a download cache must not drop the copy under the reader
@@ -53,7 +100,7 @@ class SlideTissue {
             throw e;
         }
         try (file; WholeSlideImage image = WholeSlideImages.open(file.path())) {
-            return detector.detect(image);
+            return work.apply(image);
         } catch (IllegalArgumentException e) {
             if (slides.findById(id).isEmpty()) {
                 throw ApiException.notFound("Slide", id);

@@ -46,6 +46,8 @@ class TissueQcController {
     static final String MASK_WIDTH = "X-Tissue-Mask-Width";
     /** Mask height in mask pixels. */
     static final String MASK_HEIGHT = "X-Tissue-Mask-Height";
+    /** Level-0 pixels per overlay pixel along each axis. */
+    static final String OVERLAY_DOWNSAMPLE = "X-Overlay-Downsample";
     /** Level-0 width of the slide. */
     static final String SLIDE_WIDTH = "X-Slide-Width";
     /** Level-0 height of the slide. */
@@ -92,12 +94,14 @@ class TissueQcController {
     }
 
     @GetMapping(path = "/overlay.png") // no 'produces': see the class comment
-    @Operation(operationId = "getTissueOverlay", summary = "A QC thumbnail of the slide with its tissue outlined",
-            description = "An RGB PNG of the slide's low-resolution read (the image the mask is computed on),"
-                    + " tissue tinted green and outlined, at most `maxSide` pixels on its longer side and never"
-                    + " larger than the mask (X-Tissue-Mask-Width x X-Tissue-Mask-Height); one overlay pixel covers"
-                    + " X-Tissue-Downsample x X-Tissue-Mask-Width / (PNG width) level-0 pixels. Built only from the"
-                    + " slide's own pixels, never from its label, macro or thumbnail images.")
+    @Operation(operationId = "getTissueOverlay", summary = "A QC picture of the slide with its tissue outlined and its region grid",
+            description = "An RGB PNG of the slide read from its own pyramid (never from its label, macro or"
+                    + " thumbnail images, never by enlarging the mask) at `maxSide` pixels on the longer side of"
+                    + " the picture, which covers the slide and the region grid the analysis plans (a grid reaches"
+                    + " past the slide's edge); the tissue mask drawn as a green outline over the H&E, the regions"
+                    + " as blue rectangles with their index (no grid when the slide's MPP is unknown), and the area"
+                    + " outside the slide hatched grey. X-Overlay-Downsample level-0 pixels per picture pixel;"
+                    + " picture pixel (0, 0) is level-0 (0, 0).")
     @ApiResponse(responseCode = "200", description = "The overlay",
             content = @Content(mediaType = PNG, schema = @Schema(type = "string", format = "binary")),
             headers = {
@@ -112,21 +116,24 @@ class TissueQcController {
                 @Header(name = SLIDE_WIDTH, description = "Level-0 width of the slide",
                         schema = @Schema(type = "integer", format = "int64")),
                 @Header(name = SLIDE_HEIGHT, description = "Level-0 height of the slide",
-                        schema = @Schema(type = "integer", format = "int64"))})
+                        schema = @Schema(type = "integer", format = "int64")),
+                @Header(name = OVERLAY_DOWNSAMPLE, description = "Level-0 pixels per picture pixel",
+                        schema = @Schema(type = "number", format = "double"))})
     @ApiResponse(responseCode = "400", description = "maxSide outside 64 to 4096 (VALIDATION_FAILED)")
     @ApiResponse(responseCode = "404", description = "No such slide (NOT_FOUND)")
     @ApiResponse(responseCode = "422", description = "The stored slide cannot be read (CORRUPT_SLIDE,"
             + " UNSUPPORTED_FORMAT)")
     ResponseEntity<byte[]> overlay(@PathVariable UUID id,
-            @Parameter(description = "Longest side of the overlay in pixels, 64 to 4096; the overlay is never"
-                    + " larger than the mask", schema = @Schema(type = "integer", format = "int32",
+            @Parameter(description = "Longer side of the picture in pixels, 64 to 4096", schema = @Schema(type = "integer", format = "int32",
                     minimum = "64", maximum = "4096", defaultValue = "1024"))
             @RequestParam(defaultValue = "1024") int maxSide) throws IOException {
         if (maxSide < MIN_SIDE || maxSide > MAX_SIDE) {
             throw ApiException.validationFailed("maxSide must be between " + MIN_SIDE + " and " + MAX_SIDE);
         }
-        TissueMask mask = tissue.mask(id);
-        return png(mask, mask.overlayPng(maxSide), id + "-tissue-overlay.png");
+        SlideTissue.Qc qc = tissue.qc(id, maxSide);
+        ResponseEntity<byte[]> answer = png(qc.mask(), png(qc.picture().image()), id + "-tissue-overlay.png");
+        return ResponseEntity.status(answer.getStatusCode()).headers(answer.getHeaders())
+                .header(OVERLAY_DOWNSAMPLE, plain(qc.picture().downsample())).body(answer.getBody());
     }
 
     private static ResponseEntity<byte[]> png(TissueMask mask, byte[] png, String filename) {
@@ -140,6 +147,13 @@ class TissueQcController {
         headers.set(SLIDE_WIDTH, Long.toString(mask.slideWidth()));
         headers.set(SLIDE_HEIGHT, Long.toString(mask.slideHeight()));
         return ResponseEntity.ok().headers(headers).body(png);
+    }
+
+    private static byte[] png(java.awt.image.BufferedImage image) throws IOException {
+        try (java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream()) {
+            javax.imageio.ImageIO.write(image, "png", out);
+            return out.toByteArray();
+        }
     }
 
     /** {@code 64} rather than {@code 64.0}; fractional downsamples keep their digits. */

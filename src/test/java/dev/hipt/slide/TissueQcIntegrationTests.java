@@ -110,20 +110,33 @@ class TissueQcIntegrationTests extends SlideIntegrationTestSupport {
             assertThat(overlay.header("X-Tissue-Downsample")).isEqualTo("64");
             assertThat(overlay.header("X-Tissue-Fraction")).isEqualTo(mask.header("X-Tissue-Fraction"));
             BufferedImage full = overlay.image();
-            assertThat(full.getWidth()).as("default maxSide 1024: never larger than the mask").isEqualTo(66);
-            assertThat(full.getHeight()).isEqualTo(33);
-            assertThat(full.getRGB(60, 16) & 0xffffff).as("white background untouched").isEqualTo(0xffffff);
-            int centre = full.getRGB(BLOB_X / 64, BLOB_Y / 64);
-            int red = (centre >> 16) & 0xff;
-            int green = (centre >> 8) & 0xff;
-            assertThat(green).as("tissue tinted green: %06x", centre & 0xffffff).isGreaterThan(red);
+            // the canvas covers the slide (4224 x 2112) and the planned grid (one 4096 region at 0.5 um/px)
+            assertThat(Math.max(full.getWidth(), full.getHeight())).as("default maxSide 1024").isEqualTo(1024);
+            double ds = Double.parseDouble(overlay.header("X-Overlay-Downsample"));
+            assertThat(ds).isEqualTo(4224 / 1024.0);
+            assertThat(full.getHeight()).isEqualTo((int) Math.round(4096 / ds));
+            assertThat(full.getRGB((int) (3800 / ds), (int) (1056 / ds)) & 0xffffff).as("white background untouched")
+                    .isEqualTo(0xffffff);
+            int centre = full.getRGB((int) (BLOB_X / ds), (int) (BLOB_Y / ds));
+            assertThat((centre >> 16) & 0xff).as("tissue shows the H&E, not a green wash: %06x", centre & 0xffffff)
+                    .isGreaterThan((centre >> 8) & 0xff);
+            boolean outlined = false;
+            // the mask's pixels are 64 level-0 px: its edge lies within one of them of the blob's
+            for (int x = (int) ((BLOB_X - BLOB_R - 80) / ds); x <= (int) ((BLOB_X - BLOB_R + 80) / ds); x++) {
+                outlined |= (full.getRGB(x, (int) (BLOB_Y / ds)) & 0xffffff) == TissueQcOverlay.OUTLINE;
+            }
+            assertThat(outlined).as("the mask's outline at the blob's left edge").isTrue();
+            assertThat(full.getRGB(0, (int) (300 / ds)) & 0xffffff).as("the region grid's left edge")
+                    .isEqualTo(TissueQcOverlay.GRID);
+            assertThat(full.getRGB((int) (2000 / ds), (int) (3000 / ds)) & 0xffffff).as("below the slide: outside")
+                    .isIn(TissueQcOverlay.OUTSIDE, TissueQcOverlay.OUTSIDE_HATCH);
 
             Png small = fetch("/api/v1/slides/" + id + "/tissue/overlay.png?maxSide=64", CLIENT_KEY, null);
 
             assertThat(small.status()).isEqualTo(200);
             BufferedImage shrunk = small.image();
             assertThat(shrunk.getWidth()).isEqualTo(64);
-            assertThat(shrunk.getHeight()).isEqualTo(32);
+            assertThat(shrunk.getHeight()).isEqualTo(62);
         } finally {
             delete("/api/v1/slides/" + id);
         }
@@ -154,12 +167,27 @@ class TissueQcIntegrationTests extends SlideIntegrationTestSupport {
             int[] gray = maskImage.getRaster().getSamples(0, 0, 35, 47, 0, (int[]) null);
             assertThat(Arrays.stream(gray).filter(v -> v == 255).count()).as("tissue pixels").isPositive();
 
-            Png overlay = fetch("/api/v1/slides/" + id + "/tissue/overlay.png?maxSide=4096", CLIENT_KEY, null);
+            Png overlay = fetch("/api/v1/slides/" + id + "/tissue/overlay.png", CLIENT_KEY, null);
 
             assertThat(overlay.status()).as(overlay.text()).isEqualTo(200);
-            BufferedImage overlayImage = overlay.image();
-            assertThat(overlayImage.getWidth()).isEqualTo(maskImage.getWidth());
-            assertThat(overlayImage.getHeight()).isEqualTo(maskImage.getHeight());
+            BufferedImage picture = overlay.image();
+            double ds = Double.parseDouble(overlay.header("X-Overlay-Downsample"));
+            assertThat(Math.max(picture.getWidth(), picture.getHeight())).as("default maxSide 1024, far above the"
+                    + " 35 x 47 mask").isEqualTo(1024);
+            // read from the slide, not the mask enlarged: one mask pixel's 64 x 64 level-0 block shows many colours
+            java.util.Set<Integer> colours = new java.util.HashSet<>();
+            for (int y = (int) (1024 / ds); y < (int) (1088 / ds); y++) {
+                for (int x = (int) (1024 / ds); x < (int) (1088 / ds); x++) {
+                    colours.add(picture.getRGB(x, y));
+                }
+            }
+            assertThat(colours.size()).as("colours within one mask pixel").isGreaterThan(20);
+            // the grid reaches past the 2220 x 2967 slide: that part is drawn as outside
+            assertThat(picture.getWidth() * ds).isGreaterThan(2220);
+            assertThat(picture.getRGB((int) (2600 / ds), (int) (1500 / ds)) & 0xffffff).as("right of the slide")
+                    .isIn(TissueQcOverlay.OUTSIDE, TissueQcOverlay.OUTSIDE_HATCH);
+            assertThat(picture.getRGB((int) (1500 / ds), (int) (1500 / ds)) & 0xffffff).as("on the slide")
+                    .isNotIn(TissueQcOverlay.OUTSIDE, TissueQcOverlay.OUTSIDE_HATCH);
         } finally {
             delete("/api/v1/slides/" + id);
         }
