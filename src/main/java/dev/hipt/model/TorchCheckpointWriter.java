@@ -1,21 +1,11 @@
 package dev.hipt.model;
 
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a plain state dict as a PyTorch zip checkpoint that {@code torch.load} reads (also with
@@ -27,10 +17,6 @@ import java.util.zip.ZipOutputStream;
 public final class TorchCheckpointWriter {
 
     static final String ARCHIVE = "archive/";
-    private static final int ALIGNMENT = 64;
-    /** 1980-01-01, the earliest DOS date: fixed, so equal weights give byte-identical files. */
-    private static final long ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0)
-            .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
 
     private TorchCheckpointWriter() {
     }
@@ -48,19 +34,17 @@ public final class TorchCheckpointWriter {
         }
         byte[] pickle = pickle(tensors);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (CountingOutputStream counting = new CountingOutputStream(
-                new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20));
-             ZipOutputStream zip = new ZipOutputStream(counting, StandardCharsets.UTF_8)) {
-            putBytes(zip, counting, ARCHIVE + "data.pkl", pickle);
-            putBytes(zip, counting, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+        try (StoredZip zip = new StoredZip(tmp)) {
+            zip.putBytes(ARCHIVE + "data.pkl", pickle);
+            zip.putBytes(ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             List<Tensor> values = new ArrayList<>(tensors.asMap().values());
             // torch.save writes storages in the string order of their keys: 0, 1, 10, 11, ..., 2, ...
             List<String> sorted = new ArrayList<>(keys);
             sorted.sort(null);
             for (String key : sorted) {
-                putFloats(zip, counting, ARCHIVE + "data/" + key, values.get(Integer.parseInt(key)).data());
+                zip.putFloats(ARCHIVE + "data/" + key, values.get(Integer.parseInt(key)).data());
             }
-            putBytes(zip, counting, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            zip.putBytes(ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             Safetensors.deleteQuietly(tmp);
             throw new CheckpointException("cannot write checkpoint " + file + ": " + e, e);
@@ -120,219 +104,5 @@ public final class TorchCheckpointWriter {
             s *= shape[d];
         }
         return stride;
-    }
-
-    private static void putBytes(ZipOutputStream zip, CountingOutputStream counting, String name, byte[] bytes)
-            throws IOException {
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        startEntry(zip, counting, name, bytes.length, crc.getValue());
-        zip.write(bytes);
-        zip.closeEntry();
-    }
-
-    private static void putFloats(ZipOutputStream zip, CountingOutputStream counting, String name, float[] data)
-            throws IOException {
-        CRC32 crc = new CRC32();
-        Safetensors.writeFloats(new OutputStream() {
-            @Override
-            public void write(int b) {
-                crc.update(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                crc.update(b, off, len);
-            }
-        }, data);
-        startEntry(zip, counting, name, 4L * data.length, crc.getValue());
-        Safetensors.writeFloats(zip, data);
-        zip.closeEntry();
-    }
-
-    /** Starts a stored entry whose data begins on a 64-byte boundary, padded by an extra field as PyTorch pads it. */
-    private static void startEntry(ZipOutputStream zip, CountingOutputStream counting, String name, long size,
-            long crc) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(size);
-        entry.setCompressedSize(size);
-        entry.setCrc(crc);
-        entry.setTime(ENTRY_TIME);
-        int nameLength = name.getBytes(StandardCharsets.UTF_8).length;
-        long zip64 = size >= 0xFFFFFFFFL ? 20 : 0; // ZipOutputStream then adds a ZIP64 extra field of its own
-        long headerEnd = counting.count() + 30 + nameLength + zip64 + 4;
-        int padding = (int) ((ALIGNMENT - headerEnd % ALIGNMENT) % ALIGNMENT);
-        byte[] extra = new byte[4 + padding];
-        extra[0] = 'F';
-        extra[1] = 'B';
-        extra[2] = (byte) padding;
-        extra[3] = (byte) (padding >>> 8);
-        java.util.Arrays.fill(extra, 4, extra.length, (byte) 'Z');
-        entry.setExtra(extra);
-        zip.putNextEntry(entry);
-    }
-
-    private static final class CountingOutputStream extends FilterOutputStream {
-        private long count;
-
-        CountingOutputStream(OutputStream out) {
-            super(out);
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
-    }
-
-    /** The few pickle protocol 2 opcodes a state dict needs, memoizing globals and strings as Python does. */
-    private static final class PickleOut {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        private final Map<String, Integer> memo = new java.util.HashMap<>();
-        private int nextMemo;
-
-        void proto(int version) {
-            out.write(0x80);
-            out.write(version);
-        }
-
-        void global(String module, String name) {
-            if (!get("global:" + module + "\n" + name)) {
-                out.write('c');
-                out.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
-                put("global:" + module + "\n" + name);
-            }
-        }
-
-        void unicode(String s) {
-            if (!get("str:" + s)) {
-                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-                out.write('X');
-                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(utf8.length).array());
-                out.writeBytes(utf8);
-                put("str:" + s);
-            }
-        }
-
-        void integer(long v) {
-            if (v >= 0 && v < 0x100) {
-                out.write('K');
-                out.write((int) v);
-            } else if (v >= 0 && v < 0x10000) {
-                out.write('M');
-                out.write((int) v & 0xff);
-                out.write((int) (v >>> 8) & 0xff);
-            } else if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
-                out.write('J');
-                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
-            } else {
-                // LONG1: little-endian two's complement, minimal length (v > 2^31 here, so 5..8 bytes)
-                byte[] le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
-                int n = 8;
-                while (n > 1 && le[n - 1] == 0 && (le[n - 2] & 0x80) == 0) {
-                    n--;
-                }
-                out.write(0x8a);
-                out.write(n);
-                out.write(le, 0, n);
-            }
-        }
-
-        void tupleOf(long[] values) {
-            if (values.length == 0) {
-                emptyTuple();
-                return;
-            }
-            if (values.length > 3) {
-                mark();
-            }
-            for (long v : values) {
-                integer(v);
-            }
-            out.write(values.length > 3 ? 't' : 0x84 + values.length);
-        }
-
-        void bool(boolean v) {
-            out.write(v ? 0x88 : 0x89);
-        }
-
-        void emptyTuple() {
-            out.write(')');
-        }
-
-        void mark() {
-            out.write('(');
-        }
-
-        void tuple() {
-            out.write('t');
-        }
-
-        void reduce() {
-            out.write('R');
-        }
-
-        void binpersid() {
-            out.write('Q');
-        }
-
-        void setitems() {
-            out.write('u');
-        }
-
-        void stop() {
-            out.write('.');
-        }
-
-        void memoize() {
-            putIndex();
-        }
-
-        private boolean get(String key) {
-            Integer index = memo.get(key);
-            if (index == null) {
-                return false;
-            }
-            if (index < 0x100) {
-                out.write('h');
-                out.write(index);
-            } else {
-                out.write('j');
-                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
-            }
-            return true;
-        }
-
-        private void put(String key) {
-            memo.put(key, nextMemo);
-            putIndex();
-        }
-
-        private void putIndex() {
-            int index = nextMemo++;
-            if (index < 0x100) {
-                out.write('q');
-                out.write(index);
-            } else {
-                out.write('r');
-                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
-            }
-        }
-
-        byte[] bytes() {
-            return out.toByteArray();
-        }
     }
 }
