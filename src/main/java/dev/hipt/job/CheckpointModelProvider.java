@@ -3,6 +3,7 @@ package dev.hipt.job;
 import dev.hipt.model.CheckpointReader;
 import dev.hipt.model.DevicePreference;
 import dev.hipt.model.ModelOptions;
+import dev.hipt.model.Precision;
 import dev.hipt.model.RegionEncoder;
 import dev.hipt.model.SlideHead;
 import dev.hipt.results.Provenance;
@@ -62,7 +63,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
     @Autowired
     public CheckpointModelProvider(ModelProperties properties) {
-        this(properties, new HiptModels());
+        this(properties, new HiptModels(properties.compiled(), properties.precision()));
     }
 
     CheckpointModelProvider(ModelProperties properties, ModelFactory factory) {
@@ -218,8 +219,8 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             status = new Status(State.LOADED, null, models.provenance(),
                     models.encoder() == null ? null : models.encoder().device());
             loaded.complete(models);
-            log.info("HIPT models loaded on {}: model version {}, untrained {}, checkpoints {}", status.device(),
-                    models.provenance().modelVersion(), models.provenance().untrained(),
+            log.info("HIPT models loaded on {} in {}: model version {}, untrained {}, checkpoints {}", status.device(),
+                    models.provenance().precision(), models.provenance().modelVersion(), models.provenance().untrained(),
                     models.provenance().checkpointSha256());
         } catch (ModelLoadException e) {
             fail(e);
@@ -240,7 +241,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
                 + "marked untrained, no predictions are made; the numbers mean nothing medically.", properties.demoSeed());
         RegionEncoder encoder = factory.randomEncoder(properties.demoSeed(), properties.device(),
                 properties.vit256BatchSize());
-        Provenance provenance = new Provenance("demo-" + properties.demoSeed(), true, Map.of());
+        Provenance provenance = new Provenance("demo-" + properties.demoSeed(), true, Map.of(), precision(encoder));
         return new LoadedModels(encoder, Optional.empty(), List.of(), Optional.empty(), provenance);
     }
 
@@ -265,8 +266,6 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         if (survivalPath != null) {
             sha.put("survival", sha256("hipt.model.survival-checkpoint", survivalPath));
         }
-        Provenance provenance = new Provenance(modelVersion(sha, properties.subtypeClasses()), false, Map.copyOf(sha));
-
         RegionEncoder encoder = null;
         SlideHead subtype = null;
         try {
@@ -276,6 +275,8 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
                     () -> factory.head(subtypePath, properties.device(), properties.vit256BatchSize()));
             SlideHead survival = survivalPath == null ? null : load("hipt.model.survival-checkpoint",
                     () -> factory.head(survivalPath, properties.device(), properties.vit256BatchSize()));
+            Provenance provenance = new Provenance(modelVersion(sha, properties.subtypeClasses()), false,
+                    Map.copyOf(sha), precision(encoder));
             return new LoadedModels(encoder, Optional.ofNullable(subtype), properties.subtypeClasses(),
                     Optional.ofNullable(survival), provenance);
         } catch (RuntimeException e) {
@@ -283,6 +284,11 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             closeQuietly(subtype);
             throw e;
         }
+    }
+
+    /** What the ViTs compute in ({@code hipt.model.precision} resolved for the device); null for a fake encoder. */
+    private static String precision(RegionEncoder encoder) {
+        return encoder == null ? null : encoder.precision().label();
     }
 
     /**
@@ -384,6 +390,15 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     /** The model feature's loaders: every call into {@code dev.hipt.model} for loading lives here. */
     static final class HiptModels implements ModelFactory {
 
+        private final boolean compiled;
+        private final Precision precision;
+
+        /** Loaders for the compiled ({@code hipt.model.compiled}) or eager path in {@code hipt.model.precision}. */
+        HiptModels(boolean compiled, Precision precision) {
+            this.compiled = compiled;
+            this.precision = precision;
+        }
+
         @Override
         public String sha256(Path file) {
             return CheckpointReader.sha256(file);
@@ -392,12 +407,12 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         @Override
         public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
             return RegionEncoder.load(CheckpointReader.read(vit256), CheckpointReader.read(vit4k),
-                    new ModelOptions(device, vit256BatchSize));
+                    new ModelOptions(device, vit256BatchSize, compiled, precision));
         }
 
         @Override
         public RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize) {
-            return RegionEncoder.random(seed, new ModelOptions(device, vit256BatchSize));
+            return RegionEncoder.random(seed, new ModelOptions(device, vit256BatchSize, compiled, precision));
         }
 
         @Override

@@ -79,7 +79,7 @@ public enum Precision {
     }
 
     /** Whether these CPU flags include a bfloat16 matrix unit ({@code amx_bf16}) or instruction set ({@code avx512_bf16}). */
-    static boolean cpuHasBf16(Set<String> flags) {
+    public static boolean cpuHasBf16(Set<String> flags) {
         return BF16_CPU_FLAGS.stream().anyMatch(flags::contains);
     }
 

@@ -9,6 +9,7 @@ import java.util.Map;
  * @param modelVersion short id of the checkpoint set
  * @param untrained    true for results of seeded random demo weights
  * @param checkpoints  role to hex sha256 of the checkpoint file
+ * @param precision    the number format the ViTs computed in; null for results stored before it was recorded
  */
 @Schema(description = "Which models made a result.")
 public record ModelProvenance(
@@ -17,10 +18,15 @@ public record ModelProvenance(
         @Schema(description = "True when the result comes from seeded random demo weights "
                 + "(hipt.model.demo-random-weights): it means nothing medically") boolean untrained,
         @Schema(description = "Checkpoint role (vit256, vit4k, subtype, survival) to the hex sha256 of the file "
-                + "that was loaded; empty for demo weights") Map<String, String> checkpoints) {
+                + "that was loaded; empty for demo weights") Map<String, String> checkpoints,
+        @Schema(description = "The number format the ViT-256 and ViT-4K computed in (hipt.model.precision, auto "
+                + "resolved for the device): fp32, bf16 or fp16; LayerNorm, softmax statistics, the residual stream "
+                + "and the outputs are float32 in every case. Null for results stored before it was recorded",
+                example = "bf16", nullable = true, allowableValues = {"fp32", "bf16", "fp16"},
+                requiredMode = Schema.RequiredMode.REQUIRED) String precision) {
 
     static ModelProvenance of(Provenance p) {
         return new ModelProvenance(p.modelVersion(), p.untrained(),
-                p.checkpointSha256() == null ? Map.of() : p.checkpointSha256());
+                p.checkpointSha256() == null ? Map.of() : p.checkpointSha256(), p.precision());
     }
 }
