@@ -22,7 +22,7 @@ public record ModelProvenance(
         @Schema(description = "The number format the ViT-256 and ViT-4K computed in (hipt.model.precision, auto "
                 + "resolved for the device): fp32, bf16 or fp16; LayerNorm, softmax statistics, the residual stream "
                 + "and the outputs are float32 in every case. Null for results stored before it was recorded",
-                example = "bf16", nullable = true, allowableValues = {"fp32", "bf16", "fp16"},
+                example = "bf16", nullable = true,
                 requiredMode = Schema.RequiredMode.REQUIRED) String precision) {
 
     static ModelProvenance of(Provenance p) {
