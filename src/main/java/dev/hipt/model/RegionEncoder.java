@@ -78,7 +78,7 @@ public final class RegionEncoder implements AutoCloseable {
             throw new CheckpointException("parameter 'phi.0.weight' of the ViT-4K takes " + v4k.inDim()
                     + " features, but the ViT-256 makes " + v256.dim());
         }
-        return create(v256, vit256, v4k, vit4k, options);
+        return create(v256, vit256, v4k, vit4k, options, true);
     }
 
     /**
@@ -90,19 +90,24 @@ public final class RegionEncoder implements AutoCloseable {
     }
 
     static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options) {
+        return random(seed, depth256, depth4k, options, true);
+    }
+
+    /** {@link #random(long, int, int, ModelOptions)}; {@code fused}: the compiled attention through SDPA (benchmarks). */
+    static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options, boolean fused) {
         VisionTransformer v256 = VisionTransformer.vit256(depth256);
         VisionTransformer v4k = VisionTransformer.vit4k(depth4k);
-        return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options);
+        return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options, fused);
     }
 
     /** An encoder over the given (possibly non-official, e.g. tiny test) architectures and weights. */
     static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
                             ModelOptions options) {
-        return create(v256, w256, v4k, w4k, options);
+        return create(v256, w256, v4k, w4k, options, true);
     }
 
     private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
-                                        StateDict w4k, ModelOptions options) {
+                                        StateDict w4k, ModelOptions options, boolean fused) {
         Device device = Devices.select(options.device());
         Precision precision = options.precision().resolve(device);
         NDManager manager = Devices.newManager(device);
@@ -110,8 +115,8 @@ public final class RegionEncoder implements AutoCloseable {
         CompiledVit c4k = null;
         try {
             if (options.compiled()) {
-                c256 = CompiledVit.load(v256, w256, precision, true, device);
-                c4k = CompiledVit.load(v4k, w4k, precision, true, device);
+                c256 = CompiledVit.load(v256, w256, precision, fused, device);
+                c4k = CompiledVit.load(v4k, w4k, precision, fused, device);
             } else {
                 precision = Precision.FP32;
                 v256.load(w256, manager);

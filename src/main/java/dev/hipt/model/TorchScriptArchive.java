@@ -89,16 +89,44 @@ final class TorchScriptArchive {
         p.build();
         p.stop();
 
+        zip(file, root, p.bytes(), source(), storages.data);
+    }
+
+    /**
+     * A module of class {@code className} with the TorchScript {@code source} and only int attributes (for
+     * benchmarks: a GEMM in a chosen dtype measured inside libtorch).
+     */
+    static void writeModule(Path file, String className, byte[] source, Map<String, Integer> attributes) {
+        PickleOut p = new PickleOut();
+        p.proto(2);
+        p.global("__torch__", className);
+        p.emptyTuple();
+        p.newobj();
+        p.emptyDict();
+        p.mark();
+        p.unicode("training");
+        p.bool(false);
+        attributes.forEach((name, value) -> {
+            p.unicode(name);
+            p.integer(value);
+        });
+        p.setitems();
+        p.build();
+        p.stop();
+        zip(file, className.toLowerCase(java.util.Locale.ROOT) + "/", p.bytes(), source, List.of());
+    }
+
+    private static void zip(Path file, String root, byte[] pickle, byte[] source, List<byte[]> storages) {
         PickleOut constants = new PickleOut();
         constants.proto(2);
         constants.emptyTuple();
         constants.stop();
         try (StoredZip zip = new StoredZip(file)) {
-            zip.putBytes(root + "data.pkl", p.bytes());
-            zip.putBytes(root + "code/__torch__.py", source());
+            zip.putBytes(root + "data.pkl", pickle);
+            zip.putBytes(root + "code/__torch__.py", source);
             zip.putBytes(root + "constants.pkl", constants.bytes());
-            for (int i = 0; i < storages.data.size(); i++) {
-                zip.putBytes(root + "data/" + i, storages.data.get(i));
+            for (int i = 0; i < storages.size(); i++) {
+                zip.putBytes(root + "data/" + i, storages.get(i));
             }
             zip.putBytes(root + "version", VERSION.getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
