@@ -215,21 +215,6 @@ public final class ModelBenchmark {
         }
     }
 
-    /** Best rate of {@code reps} square float32 matmuls of side {@code n}. */
-    static double gemm(NDManager m, int n, int reps) {
-        try (NDArray a = m.randomUniform(-1, 1, new Shape(n, n)); NDArray b = m.randomUniform(-1, 1, new Shape(n, n))) {
-            double best = 0;
-            for (int rep = 0; rep < reps; rep++) {
-                long t0 = System.nanoTime();
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0);
-                }
-                best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9));
-            }
-            return best;
-        }
-    }
-
     private static NDArray randomImages(NDManager m, int batch) {
         Random random = new Random(1);
         float[] images = new float[batch * 3 * 256 * 256];
