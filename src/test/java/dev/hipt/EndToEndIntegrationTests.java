@@ -52,6 +52,8 @@ import tools.jackson.databind.json.JsonMapper;
         "hipt.model.subtype-classes=A,B,C",
         "hipt.model.survival-checkpoint=${hipt.reference.dir:../shared/fixtures/hipt-reference}/slide_survival.pt",
         "hipt.model.device=cpu",
+        // the reference contract (1e-4) is float32's; the compiled path (the default) runs it
+        "hipt.model.precision=fp32",
         "hipt.job.polling-interval=200ms"})
 class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {
 
@@ -239,6 +241,7 @@ class EndToEndIntegrationTests extends ServiceIntegrationTestSupport {
         JsonNode manifest = JsonMapper.builder().build().readTree(REFERENCE.resolve("manifest.json").toFile());
         assertThat(provenance.getUntrained()).isFalse();
         assertThat(provenance.getModelVersion()).isNotBlank();
+        assertThat(provenance.getPrecision()).as("precision in provenance").isEqualTo("fp32");
         assertThat(provenance.getCheckpoints()).containsOnlyKeys(CHECKPOINTS.keySet());
         CHECKPOINTS.forEach((role, file) -> assertThat(provenance.getCheckpoints().get(role)).as(role)
                 .isEqualTo(manifest.path("checkpoints").path(file).path("sha256").asString()));

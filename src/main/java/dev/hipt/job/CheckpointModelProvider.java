@@ -3,6 +3,7 @@ package dev.hipt.job;
 import dev.hipt.model.CheckpointReader;
 import dev.hipt.model.DevicePreference;
 import dev.hipt.model.ModelOptions;
+import dev.hipt.model.Precision;
 import dev.hipt.model.RegionEncoder;
 import dev.hipt.model.SlideHead;
 import dev.hipt.results.Provenance;
@@ -81,11 +82,12 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
     @Autowired
     public CheckpointModelProvider(ModelProperties properties, ObjectProvider<ModelCatalog> catalog) {
-        this(properties, new HiptModels(), catalog.getIfAvailable());
+        this(properties, new HiptModels(properties.compiled(), properties.precision()),
+                catalog.getIfAvailable());
     }
 
     public CheckpointModelProvider(ModelProperties properties) {
-        this(properties, new HiptModels(), null);
+        this(properties, new HiptModels(properties.compiled(), properties.precision()), null);
     }
 
     CheckpointModelProvider(ModelProperties properties, ModelFactory factory) {
@@ -332,8 +334,8 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             active.ifPresent(set -> loadedGeneration = set.generation());
             swap(models);
             loaded.complete(models);
-            log.info("HIPT models loaded on {}: model version {}, untrained {}, checkpoints {}", status.device(),
-                    models.provenance().modelVersion(), models.provenance().untrained(),
+            log.info("HIPT models loaded on {} in {}: model version {}, untrained {}, checkpoints {}", status.device(),
+                    models.provenance().precision(), models.provenance().modelVersion(), models.provenance().untrained(),
                     models.provenance().checkpointSha256());
         } catch (ModelLoadException e) {
             fail(e);
@@ -354,7 +356,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
                 + "marked untrained, no predictions are made; the numbers mean nothing medically.", properties.demoSeed());
         RegionEncoder encoder = factory.randomEncoder(properties.demoSeed(), properties.device(),
                 properties.vit256BatchSize());
-        Provenance provenance = new Provenance("demo-" + properties.demoSeed(), true, Map.of());
+        Provenance provenance = new Provenance("demo-" + properties.demoSeed(), true, Map.of(), Map.of(), precision(encoder));
         return new LoadedModels(encoder, Optional.empty(), List.of(), Optional.empty(), provenance);
     }
 
@@ -399,7 +401,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             sha.put("survival", h.sha256());
             ids.put("survival", h.id().toString());
         });
-        Provenance provenance = new Provenance(modelVersion(sha), false, Map.copyOf(sha), Map.copyOf(ids));
+        Provenance provenance = new Provenance(modelVersion(sha), false, Map.copyOf(sha), Map.copyOf(ids), null);
         return assemble(set.vit256().file(), set.vit4k().file(),
                 set.subtype().map(ModelCatalog.Checkpoint::file).orElse(null),
                 set.subtype().map(ModelCatalog.Checkpoint::classes).orElse(List.of()),
@@ -419,12 +421,17 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             SlideHead survival = survivalPath == null ? null : load("hipt.model.survival-checkpoint",
                     () -> factory.head(survivalPath, properties.device(), properties.vit256BatchSize()));
             return new LoadedModels(encoder, Optional.ofNullable(subtype), subtypeClasses,
-                    Optional.ofNullable(survival), provenance);
+                    Optional.ofNullable(survival), provenance.withPrecision(precision(encoder)));
         } catch (RuntimeException e) {
             closeModel(encoder);
             closeModel(subtype);
             throw e;
         }
+    }
+
+    /** What the ViTs compute in ({@code hipt.model.precision} resolved for the device); null for a fake encoder. */
+    private static String precision(RegionEncoder encoder) {
+        return encoder == null ? null : encoder.precision().label();
     }
 
     /**
@@ -625,6 +632,15 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     /** The model feature's loaders: every call into {@code dev.hipt.model} for loading lives here. */
     static final class HiptModels implements ModelFactory {
 
+        private final boolean compiled;
+        private final Precision precision;
+
+        /** Loaders for the compiled ({@code hipt.model.compiled}) or eager path in {@code hipt.model.precision}. */
+        HiptModels(boolean compiled, Precision precision) {
+            this.compiled = compiled;
+            this.precision = precision;
+        }
+
         @Override
         public String sha256(Path file) {
             return CheckpointReader.sha256(file);
@@ -633,12 +649,12 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         @Override
         public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
             return RegionEncoder.load(CheckpointReader.read(vit256), CheckpointReader.read(vit4k),
-                    new ModelOptions(device, vit256BatchSize));
+                    new ModelOptions(device, vit256BatchSize, compiled, precision));
         }
 
         @Override
         public RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize) {
-            return RegionEncoder.random(seed, new ModelOptions(device, vit256BatchSize));
+            return RegionEncoder.random(seed, new ModelOptions(device, vit256BatchSize, compiled, precision));
         }
 
         @Override

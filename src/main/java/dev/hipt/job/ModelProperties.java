@@ -1,6 +1,7 @@
 package dev.hipt.job;
 
 import dev.hipt.model.DevicePreference;
+import dev.hipt.model.Precision;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -20,6 +21,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param demoRandomWeights  for a first look without checkpoints: run on seeded random weights; results are marked
  *                           untrained and no predictions are made; ignored when both ViT checkpoints are set
  * @param demoSeed           seed of the demo weights
+ * @param compiled           run the ViTs as TorchScript modules compiled by libtorch (the fast production path);
+ *                           {@code false}: the eager DJL blocks, the float32 reference
+ * @param precision          the compiled ViTs' number format: {@code auto} (bf16 on CPUs with AMX or AVX512-BF16 and
+ *                           on GPUs of compute capability 8.0+, fp16 on older GPUs, else fp32), {@code fp32},
+ *                           {@code bf16} or {@code fp16}
  */
 @ConfigurationProperties("hipt.model")
 public record ModelProperties(
@@ -31,12 +37,21 @@ public record ModelProperties(
         @DefaultValue("auto") DevicePreference device,
         @DefaultValue("64") int vit256BatchSize,
         @DefaultValue("false") boolean demoRandomWeights,
-        @DefaultValue("42") long demoSeed) {
+        @DefaultValue("42") long demoSeed,
+        @DefaultValue("true") boolean compiled,
+        @DefaultValue("auto") Precision precision) {
 
     public ModelProperties {
         subtypeClasses = subtypeClasses == null ? List.of() : List.copyOf(subtypeClasses);
         if (vit256BatchSize < 1) {
             throw new IllegalArgumentException("hipt.model.vit256-batch-size must be at least 1, was " + vit256BatchSize);
+        }
+        if (precision == null) {
+            precision = Precision.AUTO;
+        }
+        if (!compiled && precision != Precision.AUTO && precision != Precision.FP32) {
+            throw new IllegalArgumentException("hipt.model.precision=" + precision.label() + " needs "
+                    + "hipt.model.compiled=true: the eager path computes in fp32 only");
         }
     }
 

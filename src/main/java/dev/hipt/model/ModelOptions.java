@@ -1,12 +1,18 @@
 package dev.hipt.model;
 
+import java.util.Locale;
+
 /**
  * How the models run.
  *
  * @param device          where: {@code AUTO} (a GPU when DJL sees one, else the CPU), {@code CPU} or {@code GPU}
  * @param vit256BatchSize how many 256 x 256 patches ViT-256 takes per forward pass (across regions)
+ * @param compiled        whether the ViTs run as TorchScript modules compiled by libtorch (the production path)
+ *                        rather than as the eager DJL blocks of this package (the reference, float32 only)
+ * @param precision       the compiled path's number format; {@code AUTO} picks for the device
+ *                        ({@link Precision#resolve}); the eager path takes only {@code AUTO} or {@code FP32}
  */
-public record ModelOptions(DevicePreference device, int vit256BatchSize) {
+public record ModelOptions(DevicePreference device, int vit256BatchSize, boolean compiled, Precision precision) {
 
     /** The default batch: 64 patches. */
     public static final int DEFAULT_BATCH = 64;
@@ -15,12 +21,24 @@ public record ModelOptions(DevicePreference device, int vit256BatchSize) {
         if (device == null) {
             device = DevicePreference.AUTO;
         }
+        if (precision == null) {
+            precision = Precision.AUTO;
+        }
         if (vit256BatchSize < 1) {
             throw new IllegalArgumentException("vit256BatchSize must be at least 1, got " + vit256BatchSize);
         }
+        if (!compiled && precision != Precision.AUTO && precision != Precision.FP32) {
+            throw new IllegalArgumentException("hipt.model.precision=" + precision.label() + " needs the compiled "
+                    + "path (hipt.model.compiled=true); the eager path computes in fp32 only");
+        }
     }
 
-    /** {@code AUTO}, 64. */
+    /** The eager reference path in float32 on {@code device}. */
+    public ModelOptions(DevicePreference device, int vit256BatchSize) {
+        this(device, vit256BatchSize, false, Precision.FP32);
+    }
+
+    /** {@code AUTO}, 64, eager float32. */
     public static ModelOptions defaults() {
         return new ModelOptions(DevicePreference.AUTO, DEFAULT_BATCH);
     }
@@ -30,7 +48,7 @@ public record ModelOptions(DevicePreference device, int vit256BatchSize) {
         if (text == null || text.isBlank()) {
             return DevicePreference.AUTO;
         }
-        return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "auto" -> DevicePreference.AUTO;
             case "cpu" -> DevicePreference.CPU;
             case "gpu", "cuda" -> DevicePreference.GPU;

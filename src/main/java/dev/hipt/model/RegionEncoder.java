@@ -39,15 +39,22 @@ public final class RegionEncoder implements AutoCloseable {
     private final VisionTransformer vit256;
     private final VisionTransformer vit4k;
     private final ModelOptions options;
+    /** The compiled ViTs, or null on the eager path. */
+    private final CompiledVit compiled256;
+    private final CompiledVit compiled4k;
+    private final Precision precision;
     private final DirectBuffers buffers = new DirectBuffers(4);
 
     private RegionEncoder(NDManager manager, Device device, VisionTransformer vit256, VisionTransformer vit4k,
-                          ModelOptions options) {
+                          ModelOptions options, CompiledVit compiled256, CompiledVit compiled4k, Precision precision) {
         this.manager = manager;
         this.device = device;
         this.vit256 = vit256;
         this.vit4k = vit4k;
         this.options = options;
+        this.compiled256 = compiled256;
+        this.compiled4k = compiled4k;
+        this.precision = precision;
     }
 
     /**
@@ -71,7 +78,7 @@ public final class RegionEncoder implements AutoCloseable {
             throw new CheckpointException("parameter 'phi.0.weight' of the ViT-4K takes " + v4k.inDim()
                     + " features, but the ViT-256 makes " + v256.dim());
         }
-        return create(v256, vit256, v4k, vit4k, options);
+        return create(v256, vit256, v4k, vit4k, options, true);
     }
 
     /**
@@ -83,28 +90,45 @@ public final class RegionEncoder implements AutoCloseable {
     }
 
     static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options) {
+        return random(seed, depth256, depth4k, options, true);
+    }
+
+    /** {@link #random(long, int, int, ModelOptions)}; {@code fused}: the compiled attention through SDPA (benchmarks). */
+    static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options, boolean fused) {
         VisionTransformer v256 = VisionTransformer.vit256(depth256);
         VisionTransformer v4k = VisionTransformer.vit4k(depth4k);
-        return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options);
+        return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options, fused);
     }
 
     /** An encoder over the given (possibly non-official, e.g. tiny test) architectures and weights. */
     static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
                             ModelOptions options) {
-        return create(v256, w256, v4k, w4k, options);
+        return create(v256, w256, v4k, w4k, options, true);
     }
 
     private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
-                                        StateDict w4k, ModelOptions options) {
+                                        StateDict w4k, ModelOptions options, boolean fused) {
         Device device = Devices.select(options.device());
+        Precision precision = options.precision().resolve(device);
         NDManager manager = Devices.newManager(device);
+        CompiledVit c256 = null;
+        CompiledVit c4k = null;
         try {
-            v256.load(w256, manager);
-            v4k.load(w4k, manager);
-            v256.freeze(true);
-            v4k.freeze(true);
-            return new RegionEncoder(manager, device, v256, v4k, options);
+            if (options.compiled()) {
+                c256 = CompiledVit.load(v256, w256, precision, fused, device);
+                c4k = CompiledVit.load(v4k, w4k, precision, fused, device);
+            } else {
+                precision = Precision.FP32;
+                v256.load(w256, manager);
+                v4k.load(w4k, manager);
+                v256.freeze(true);
+                v4k.freeze(true);
+            }
+            return new RegionEncoder(manager, device, v256, v4k, options, c256, c4k, precision);
         } catch (RuntimeException e) {
+            if (c256 != null) {
+                c256.close();
+            }
             manager.close();
             throw e;
         }
@@ -267,11 +291,15 @@ public final class RegionEncoder implements AutoCloseable {
     }
 
     private float[] forwardCls(NDArray images) {
-        NDList out = vit256.forwardImages(images, false);
+        NDList out = compiled256 != null ? compiled256.forwardImages(images) : vit256.forwardImages(images, false);
         try {
             return out.get(0).toFloatArray();
         } finally {
-            out.get(0).close();
+            out.forEach(a -> {
+                if (a != null) {
+                    a.close();
+                }
+            });
         }
     }
 
@@ -288,7 +316,8 @@ public final class RegionEncoder implements AutoCloseable {
                 dst.put(region);
             }
             try (NDArray tokens = call.create(bytes, new Shape(m, perRegion, d256), DataType.FLOAT32)) {
-                NDList out = vit4k.forwardTokens(tokens, rows, cols, attention);
+                NDList out = compiled4k != null ? compiled4k.forward(tokens, rows, cols)
+                        : vit4k.forwardTokens(tokens, rows, cols, attention);
                 cls4k = out.get(0).toFloatArray();
                 if (attention) {
                     attn = out.get(1).toFloatArray();
@@ -412,7 +441,7 @@ public final class RegionEncoder implements AutoCloseable {
         }
         try (NDManager call = manager.newSubManager();
              NDArray image = call.create(chw, new Shape(1, CHANNELS, PATCH, PATCH))) {
-            NDList out = vit256.forwardImages(image, true);
+            NDList out = compiled256 != null ? compiled256.forwardImages(image) : vit256.forwardImages(image, true);
             return new Vit256Output(out.get(0).toFloatArray(), out.get(1).toFloatArray());
         }
     }
@@ -436,6 +465,16 @@ public final class RegionEncoder implements AutoCloseable {
         return vit4k.depth();
     }
 
+    /** The precision the ViTs compute in: the configured one, {@code AUTO} resolved for the device. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Whether the ViTs run as compiled TorchScript modules (else as the eager reference blocks). */
+    public boolean compiled() {
+        return compiled256 != null;
+    }
+
     /** The configured options. */
     public ModelOptions options() {
         return options;
@@ -452,6 +491,10 @@ public final class RegionEncoder implements AutoCloseable {
     /** Releases the weights; calls still running must have finished. */
     @Override
     public void close() {
+        if (compiled256 != null) {
+            compiled256.close();
+            compiled4k.close();
+        }
         manager.close();
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param untrained    true for results of seeded random demo weights
  * @param checkpoints  role to hex sha256 of the checkpoint file
  * @param modelIds     role to the registered model's id
+ * @param precision    the number format the ViTs computed in; null for results stored before it was recorded
  */
 @Schema(description = "Which models made a result.")
 public record ModelProvenance(
@@ -22,9 +23,15 @@ public record ModelProvenance(
                 + "that was loaded; empty for demo weights") Map<String, String> checkpoints,
         @Schema(description = "Checkpoint role (vit256, vit4k, subtype, survival) to the id of the registered model "
                 + "that made the result (GET /api/v1/admin/models/{id}); empty for results made before the registry "
-                + "and for demo weights") Map<String, String> modelIds) {
+                + "and for demo weights") Map<String, String> modelIds,
+        @Schema(description = "The number format the ViT-256 and ViT-4K computed in (hipt.model.precision, auto "
+                + "resolved for the device): fp32, bf16 or fp16; LayerNorm, softmax statistics, the residual stream "
+                + "and the outputs are float32 in every case. Null for results stored before it was recorded",
+                example = "bf16", nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED) String precision) {
 
     static ModelProvenance of(Provenance p) {
-        return new ModelProvenance(p.modelVersion(), p.untrained(), p.checkpointSha256(), p.modelIds());
+        return new ModelProvenance(p.modelVersion(), p.untrained(), p.checkpointSha256(), p.modelIds(),
+                p.precision());
     }
 }

@@ -12,17 +12,30 @@ import java.util.Map;
  *                         the file that was loaded
  * @param modelIds         role to the id of the registered model that was loaded (the model registry); empty for
  *                         models loaded from {@code hipt.model.*} alone and for demo weights
+ * @param precision        the number format the ViTs computed in ({@code fp32}, {@code bf16}, {@code fp16};
+ *                         {@code hipt.model.precision} resolved for the device); {@code null} for results stored
+ *                         before it was recorded
  */
 public record Provenance(String modelVersion, boolean untrained, Map<String, String> checkpointSha256,
-                         Map<String, String> modelIds) {
+                         Map<String, String> modelIds, String precision) {
 
     public Provenance {
         checkpointSha256 = checkpointSha256 == null ? Map.of() : checkpointSha256;
         modelIds = modelIds == null ? Map.of() : modelIds;
     }
 
-    /** Provenance of models that are not in the registry. */
+    /** Provenance of models that are not in the registry, in an unknown precision. */
     public Provenance(String modelVersion, boolean untrained, Map<String, String> checkpointSha256) {
-        this(modelVersion, untrained, checkpointSha256, Map.of());
+        this(modelVersion, untrained, checkpointSha256, Map.of(), null);
+    }
+
+    /** The same models, recorded with the precision they computed in. */
+    public Provenance withPrecision(String precision) {
+        return new Provenance(modelVersion, untrained, checkpointSha256, modelIds, precision);
+    }
+
+    /** The same models, recorded with the registered ids they were loaded as. */
+    public Provenance withModelIds(Map<String, String> modelIds) {
+        return new Provenance(modelVersion, untrained, checkpointSha256, modelIds, precision);
     }
 }

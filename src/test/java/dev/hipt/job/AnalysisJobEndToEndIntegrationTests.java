@@ -50,6 +50,8 @@ import org.springframework.test.context.ContextConfiguration;
         "hipt.model.subtype-classes=A,B,C",
         "hipt.model.survival-checkpoint=${hipt.reference.dir}/slide_survival.pt",
         "hipt.model.device=cpu",
+        // the reference contract (1e-4) is float32's; the compiled path (the default) runs it
+        "hipt.model.precision=fp32",
         "hipt.job.polling-interval=200ms"})
 @ContextConfiguration(initializers = ServiceIntegrationTestSupport.FreshDataDirectory.class)
 @Import(AnalysisJobEndToEndIntegrationTests.Results.class)

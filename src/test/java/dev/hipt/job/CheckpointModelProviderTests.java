@@ -8,6 +8,7 @@ import dev.hipt.job.CheckpointModelProvider.ModelFactory;
 import dev.hipt.job.CheckpointModelProvider.ModelLoadException;
 import dev.hipt.job.CheckpointModelProvider.State;
 import dev.hipt.model.DevicePreference;
+import dev.hipt.model.Precision;
 import dev.hipt.model.RegionEncoder;
 import dev.hipt.model.SlideHead;
 import java.io.IOException;
@@ -172,7 +173,7 @@ class CheckpointModelProviderTests {
     void aSubtypeHeadNeedsItsClassNames(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("x.pth"), "x");
         ModelProperties props = new ModelProperties(file.toString(), file.toString(), file.toString(), List.of(),
-                null, DevicePreference.CPU, 64, false, 7);
+                null, DevicePreference.CPU, 64, false, 7, true, Precision.AUTO);
         CheckpointModelProvider provider = new CheckpointModelProvider(props, new FakeFactory());
         provider.start();
 
@@ -272,7 +273,7 @@ class CheckpointModelProviderTests {
         ModelProperties props = new ModelProperties(REFERENCE.resolve("vit256.pth").toString(),
                 REFERENCE.resolve("vit4k.pth").toUri().toString(), REFERENCE.resolve("slide_subtype.pt").toString(),
                 List.of("A", "B", "C"), REFERENCE.resolve("slide_survival.pt").toString(), DevicePreference.CPU, 16,
-                true, 7);
+                true, 7, true, Precision.AUTO);
         CheckpointModelProvider provider = new CheckpointModelProvider(props);
         provider.start();
         try {
@@ -287,6 +288,9 @@ class CheckpointModelProviderTests {
             assertThat(models.provenance().modelVersion()).isEqualTo(CheckpointModelProvider.modelVersion(
                     models.provenance().checkpointSha256()));
             assertThat(models.encoder().vit256Depth()).isEqualTo(2);
+            assertThat(models.encoder().compiled()).as("the compiled path is the default").isTrue();
+            assertThat(models.provenance().precision()).as("auto resolved for this CPU, recorded in provenance")
+                    .isEqualTo(Precision.cpuHasBf16(Precision.cpuFlags()) ? "bf16" : "fp32");
             assertThat(models.subtype()).hasValueSatisfying(h -> assertThat(h.outputs()).isEqualTo(3));
             assertThat(models.survival()).hasValueSatisfying(h -> assertThat(h.outputs()).isEqualTo(4));
             assertThat(models.subtypeClasses()).containsExactly("A", "B", "C");
@@ -295,6 +299,32 @@ class CheckpointModelProviderTests {
         } finally {
             provider.stop();
         }
+    }
+
+    @Test
+    void precisionFp32CanBeForcedAndIsRecordedInProvenance() {
+        Assumptions.assumeTrue(Files.isRegularFile(REFERENCE.resolve("manifest.json")),
+                REFERENCE + " absent: skipping");
+        ModelProperties props = new ModelProperties(REFERENCE.resolve("vit256.pth").toString(),
+                REFERENCE.resolve("vit4k.pth").toString(), null, null, null, DevicePreference.CPU, 16, false, 7, true,
+                Precision.FP32);
+        CheckpointModelProvider provider = new CheckpointModelProvider(props);
+        provider.start();
+        try {
+            LoadedModels models = provider.models();
+
+            assertThat(models.encoder().compiled()).isTrue();
+            assertThat(models.encoder().precision()).isEqualTo(Precision.FP32);
+            assertThat(models.provenance().precision()).isEqualTo("fp32");
+        } finally {
+            provider.stop();
+        }
+    }
+
+    @Test
+    void theEagerPathRefusesBfloat16() {
+        assertThatThrownBy(() -> new ModelProperties("a", "b", null, null, null, DevicePreference.CPU, 16, false, 7,
+                false, Precision.BF16)).hasMessageContaining("hipt.model.compiled=true");
     }
 
     private static Map<String, Object> info(CheckpointModelProvider provider) {
@@ -306,7 +336,8 @@ class CheckpointModelProviderTests {
     }
 
     private static ModelProperties properties(String vit256, String vit4k, boolean demo) {
-        return new ModelProperties(vit256, vit4k, null, null, null, DevicePreference.CPU, 64, demo, 7);
+        return new ModelProperties(vit256, vit4k, null, null, null, DevicePreference.CPU, 64, demo, 7, true,
+                Precision.AUTO);
     }
 
     /** Loads nothing real: encoders are {@code null}, sha256 is the path's name. */

@@ -1,105 +1,217 @@
 package dev.hipt.model;
 
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 
 /**
- * ViT-256 throughput against the same engine's GEMM rate (a benchmark, not a test). Official size: 12 blocks,
- * random weights, through the encoder's own batch path.
+ * ViT-256 throughput of the eager and the compiled paths, each against the same run's GEMM rate of its own precision
+ * (a benchmark, not a test). Official size: 12 blocks, random weights, through the encoder's own batch path.
  *
  * <pre>
  * ./mvnw -q -o test-compile org.codehaus.mojo:exec-maven-plugin:3.6.4:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.hipt.model.ModelBenchmark
  * </pre>
  *
- * Options (system properties): {@code hipt.bench.batch} (ViT-256 batch, default 64), {@code hipt.bench.rounds}
- * (timed batches, default 4), {@code hipt.bench.regions} (timed 4096 regions through the full encoder, default 0),
- * {@code hipt.bench.device} (auto|cpu|gpu), {@code hipt.bench.profile} (true: time each operation of one block)
- * and DJL's {@code ai.djl.pytorch.num_threads}.
+ * Options (system properties): {@code hipt.bench.variants} (comma-separated, default all of
+ * {@code eager-fp32, compiled-fp32, compiled-bf16, compiled-fp16, compiled-fp32-unfused, compiled-bf16-unfused};
+ * "unfused" is the explicit {@code softmax(q k^T) v} instead of {@code scaled_dot_product_attention}),
+ * {@code hipt.bench.batch} (ViT-256 batch, default 64), {@code hipt.bench.rounds} (timed batches per variant,
+ * default 3), {@code hipt.bench.regions} (timed 4096 regions through the full encoder per variant, default 0),
+ * {@code hipt.bench.device} (auto|cpu|gpu), {@code hipt.bench.profile} (true: time each operation of one eager
+ * block) and DJL's {@code ai.djl.pytorch.num_threads}.
  *
- * <p>Each round times one ViT-256 batch between two GEMM measurements, so that on a shared machine the two rates
- * of an efficiency figure come from the same few seconds; the median and the best round are reported.
+ * <p>Rounds are interleaved: each round times one batch of every variant, each between two GEMM measurements of
+ * that variant's precision (float32: DJL's {@code matMul}; bfloat16 and float16: inside a TorchScript module, since
+ * DJL's NDArrays cannot hold bfloat16), so on a shared machine both rates of an efficiency figure come from the same
+ * few seconds. Medians over the rounds are reported.
  */
 public final class ModelBenchmark {
 
     /** FLOPs of one 256 x 256 patch through ViT-256 (HIPT-SPEC.md, "Cost"). */
     static final double PATCH_FLOP = 12.3e9;
     private static final int GEMM_N = 2048;
+    private static final int GEMM_REPS = 4;
+    private static final String ALL = "eager-fp32,compiled-fp32,compiled-bf16,compiled-fp16,compiled-fp32-unfused,"
+            + "compiled-bf16-unfused";
 
     private ModelBenchmark() {
     }
 
-    public static void main(String[] args) throws IOException {
+    /** One way of running ViT-256 and the precision of the GEMM it is held against. */
+    record Variant(String name, RegionEncoder encoder, Precision precision, double[] rate, double[] gemm) {
+    }
+
+    public static void main(String[] args) throws IOException, MalformedModelException {
         int batch = Integer.getInteger("hipt.bench.batch", ModelOptions.DEFAULT_BATCH);
-        int rounds = Integer.getInteger("hipt.bench.rounds", 4);
+        int rounds = Integer.getInteger("hipt.bench.rounds", 3);
         int regions = Integer.getInteger("hipt.bench.regions", 0);
-        ModelOptions options = new ModelOptions(ModelOptions.parseDevice(System.getProperty("hipt.bench.device")),
-                batch);
+        DevicePreference device = ModelOptions.parseDevice(System.getProperty("hipt.bench.device"));
         System.out.printf("machine: %s, %d logical CPUs; load average at start: %s%n", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), loadAverage());
-        try (RegionEncoder encoder = RegionEncoder.random(7, options);
-             NDManager m = encoder.vit256().weightsManager().newSubManager()) {
+        Set<String> flags = Precision.cpuFlags();
+        System.out.printf("CPU flags: %s; hipt.model.precision=auto picks %s here%n",
+                flags.stream().filter(f -> f.startsWith("amx") || f.startsWith("avx512_bf16")
+                        || f.startsWith("avx512_fp16") || f.equals("avx512f")).toList(),
+                Precision.cpuHasBf16(flags) ? "bf16" : "fp32");
+        List<Variant> variants = new ArrayList<>();
+        Map<Precision, Gemm> gemms = new EnumMap<>(Precision.class);
+        try (NDManager m = NDManager.newBaseManager(Devices.select(device), Devices.ENGINE)) {
+            for (String name : System.getProperty("hipt.bench.variants", ALL).split(",")) {
+                variants.add(variant(name.trim(), device, batch, rounds));
+            }
             System.out.printf("engine: DJL PyTorch %s on %s, intra-op threads %d, inter-op threads %d, "
-                            + "OMP_WAIT_POLICY=%s%n", Engine.getEngine("PyTorch").getVersion(), encoder.device(),
-                    JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(), System.getenv("OMP_WAIT_POLICY"));
-            for (int n : new int[] {1024, 2048, 3072}) {
-                System.out.printf("GEMM %dx%d float32: %.1f GFLOP/s (best of 5)%n", n, n, gemm(m, n, 5) / 1e9);
+                            + "OMP_WAIT_POLICY=%s%n", Engine.getEngine("PyTorch").getVersion(),
+                    variants.get(0).encoder().device(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
+                    System.getenv("OMP_WAIT_POLICY"));
+            for (Variant v : variants) {
+                gemms.computeIfAbsent(v.precision(), p -> Gemm.of(p, m));
+            }
+            for (Gemm g : gemms.values()) {
+                System.out.printf("GEMM %d^3 %s: %.1f GFLOP/s (best of 3)%n", GEMM_N, g.label(), g.rate(3) / 1e9);
             }
             NDArray images = randomImages(m, batch);
-            encoder.vit256Cls(images);
-            double[] efficiency = new double[rounds];
-            double[] rate = new double[rounds];
-            double seconds = 0;
-            for (int r = 0; r < rounds; r++) {
-                double before = gemm(m, GEMM_N, 3);
-                long t0 = System.nanoTime();
-                encoder.vit256Cls(images);
-                double s = (System.nanoTime() - t0) / 1e9;
-                double after = gemm(m, GEMM_N, 3);
-                seconds += s;
-                rate[r] = batch / s;
-                double g = Math.max(before, after);
-                efficiency[r] = rate[r] * PATCH_FLOP / g;
-                System.out.printf("round %d: %d patches in %.2f s = %.2f patches/s; GEMM %.1f GFLOP/s; "
-                        + "efficiency %.2f%n", r + 1, batch, s, rate[r], g / 1e9, efficiency[r]);
+            for (Variant v : variants) {
+                v.encoder().vit256Cls(images); // the profiling executor specialises on the first runs
+                v.encoder().vit256Cls(images);
             }
-            double mean = batch * rounds / seconds;
-            System.out.printf("ViT-256 (12 blocks, batch %d): %.2f patches/s = %.1f s per 4096 region (256 patches)%n",
-                    batch, mean, 256 / mean);
-            System.out.printf("efficiency = patches/s x 12.3e9 / GEMM FLOP/s: median %.2f, best %.2f over %d rounds%n",
-                    median(efficiency), Arrays.stream(efficiency).max().orElseThrow(), rounds);
+            for (int r = 0; r < rounds; r++) {
+                for (Variant v : variants) {
+                    Gemm g = gemms.get(v.precision());
+                    double before = g.rate(2);
+                    long t0 = System.nanoTime();
+                    v.encoder().vit256Cls(images);
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    v.gemm()[r] = Math.max(before, g.rate(2));
+                    v.rate()[r] = batch / s;
+                    System.out.printf("round %d %-22s %6.2f patches/s; %s GEMM %7.1f GFLOP/s; efficiency %.2f%n", r + 1,
+                            v.name(), v.rate()[r], g.label(), v.gemm()[r] / 1e9,
+                            v.rate()[r] * PATCH_FLOP / v.gemm()[r]);
+                }
+            }
+            System.out.printf("%nViT-256 (12 blocks, batch %d, %d rounds, medians):%n", batch, rounds);
+            System.out.printf("| variant | patches/s | s per 4096 region (256 patches) | GEMM of its precision GFLOP/s "
+                    + "| efficiency (patches/s x 12.3e9 / GEMM) |%n|---|---|---|---|---|%n");
+            for (Variant v : variants) {
+                double rate = median(v.rate());
+                double g = median(v.gemm());
+                System.out.printf("| %s | %.1f | %.1f | %.0f (%s) | %.2f |%n", v.name(), rate, 256 / rate, g / 1e9,
+                        gemms.get(v.precision()).label(), rate * PATCH_FLOP / g);
+            }
             if (regions > 0) {
-                regionSeconds(encoder, regions);
+                for (Variant v : variants) {
+                    System.out.printf("%-22s ", v.name());
+                    regionSeconds(v.encoder(), regions);
+                }
             }
             if (Boolean.getBoolean("hipt.bench.profile")) {
                 blockProfile(m, RegionEncoder.CPU_MICRO_BATCH);
             }
+        } finally {
+            variants.forEach(v -> v.encoder().close());
+            gemms.values().forEach(Gemm::close);
         }
         System.out.printf("load average at end: %s%n", loadAverage());
     }
 
-    /** Best rate of {@code reps} square float32 matmuls of side {@code n}. */
-    static double gemm(NDManager m, int n, int reps) {
-        try (NDArray a = m.randomUniform(-1, 1, new Shape(n, n)); NDArray b = m.randomUniform(-1, 1, new Shape(n, n))) {
+    private static Variant variant(String name, DevicePreference device, int batch, int rounds) {
+        boolean compiled = name.startsWith("compiled-");
+        boolean fused = !name.endsWith("-unfused");
+        String label = name.replace("compiled-", "").replace("eager-", "").replace("-unfused", "");
+        Precision precision = Precision.parse(label);
+        ModelOptions options = new ModelOptions(device, batch, compiled, precision);
+        RegionEncoder encoder = RegionEncoder.random(7, 12, 6, options, fused);
+        return new Variant(name, encoder, encoder.precision(), new double[rounds], new double[rounds]);
+    }
+
+    /** A square GEMM in one precision: DJL's float32 {@code matMul}, or a TorchScript module for bf16 / fp16. */
+    static final class Gemm implements AutoCloseable {
+        private final Precision precision;
+        private final NDArray a;
+        private final NDArray b;
+        private final Model module;
+
+        private Gemm(Precision precision, NDArray a, NDArray b, Model module) {
+            this.precision = precision;
+            this.a = a;
+            this.b = b;
+            this.module = module;
+        }
+
+        static Gemm of(Precision precision, NDManager m) {
+            NDArray a = m.randomUniform(-1, 1, new Shape(GEMM_N, GEMM_N));
+            NDArray b = m.randomUniform(-1, 1, new Shape(GEMM_N, GEMM_N));
+            if (precision == Precision.FP32) {
+                return new Gemm(precision, a, b, null);
+            }
+            try {
+                Path dir = Files.createTempDirectory("hipt-gemm");
+                byte[] source;
+                try (var in = ModelBenchmark.class.getResourceAsStream("gemm.torchscript.py")) {
+                    source = in.readAllBytes();
+                }
+                TorchScriptArchive.writeModule(dir.resolve("gemm.pt"), "HiptGemm", source,
+                        Map.of("dtype", precision.torchScalarType(), "reps", GEMM_REPS));
+                Model model = Model.newInstance("gemm", m.getDevice(), Devices.ENGINE);
+                model.load(dir, "gemm");
+                Files.delete(dir.resolve("gemm.pt"));
+                Files.delete(dir);
+                return new Gemm(precision, a, b, model);
+            } catch (IOException | MalformedModelException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        String label() {
+            return precision == Precision.FP32 ? "fp32 (DJL matMul)" : precision.label() + " (in TorchScript)";
+        }
+
+        /** Best of {@code reps} measurements, FLOP/s. */
+        double rate(int reps) {
             double best = 0;
             for (int rep = 0; rep < reps; rep++) {
                 long t0 = System.nanoTime();
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0);
+                int products;
+                if (module == null) {
+                    try (NDArray c = a.matMul(b)) {
+                        c.getFloat(0, 0);
+                    }
+                    products = 1;
+                } else {
+                    NDList out = module.getBlock().forward(new ParameterStore(a.getManager(), false),
+                            new NDList(a, b), false);
+                    out.get(0).getFloat(0, 0);
+                    out.close();
+                    products = GEMM_REPS;
                 }
-                best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9));
+                best = Math.max(best, products * 2.0 * GEMM_N * GEMM_N * GEMM_N / ((System.nanoTime() - t0) / 1e9));
             }
             return best;
+        }
+
+        @Override
+        public void close() {
+            a.close();
+            b.close();
+            if (module != null) {
+                module.close();
+            }
         }
     }
 

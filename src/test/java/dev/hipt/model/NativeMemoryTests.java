@@ -12,13 +12,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Encoding batch after batch does not grow native memory (resident set, from /proc/self/status) or the heap: every
- * call's arrays are freed when its NDManager closes, and input buffers are reused.
+ * call's arrays are freed when its NDManager closes, and input buffers are reused. Run on the eager path and on the
+ * compiled TorchScript path in fp32 and bf16 (whose outputs DJL hands back into the call's manager), each over 400
+ * consecutive small (256 x 256) regions: 4096 regions would take minutes per path on two cores.
  */
 class NativeMemoryTests {
 
@@ -31,9 +34,12 @@ class NativeMemoryTests {
     /** Allowed growth of the used heap after a full GC. */
     private static final long HEAP_BOUND_BYTES = 16L << 20;
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"eager", "compiled-fp32", "compiled-bf16"})
     @EnabledOnOs(OS.LINUX)
-    void encodingHundredsOfRegionsDoesNotGrowNativeOrHeapMemory() throws IOException {
+    void encodingHundredsOfRegionsDoesNotGrowNativeOrHeapMemory(String path) throws IOException {
+        ModelOptions options = path.equals("eager") ? new ModelOptions(DevicePreference.CPU, 3)
+                : new ModelOptions(DevicePreference.CPU, 3, true, Precision.parse(path.substring("compiled-".length())));
         VisionTransformer v256 = TinyModels.vit256();
         VisionTransformer v4k = TinyModels.vit4k();
         Random random = new Random(1);
@@ -47,7 +53,8 @@ class NativeMemoryTests {
         int threads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
         try (RegionEncoder encoder = RegionEncoder.of(v256, v256.randomStateDict(1), v4k, v4k.randomStateDict(2),
-                new ModelOptions(DevicePreference.CPU, 3))) {
+                options)) {
+            assertThat(encoder.compiled()).isEqualTo(!path.equals("eager"));
             long t0 = System.nanoTime();
             for (int i = 0; i < WARM_UP_CALLS; i++) {
                 encoder.encodePreprocessed(regions, SIDE, true);
@@ -65,7 +72,7 @@ class NativeMemoryTests {
             }
             long heapGrowth = usedHeapAfterGc() - heapBefore;
             long rssAfter = residentBytes();
-            System.out.printf("%d calls in %.1f s; RSS %.1f -> %.1f -> %.1f MiB over %d regions, heap growth %.1f MiB "
+            System.out.printf(path + ": %d calls in %.1f s; RSS %.1f -> %.1f -> %.1f MiB over %d regions, heap growth %.1f MiB "
                             + "(checksum %f)%n", WARM_UP_CALLS + MEASURED_CALLS, (System.nanoTime() - t0) / 1e9,
                     rssBefore / 1048576.0, rssHalfway / 1048576.0, rssAfter / 1048576.0,
                     MEASURED_CALLS * REGIONS_PER_CALL, heapGrowth / 1048576.0, checksum);

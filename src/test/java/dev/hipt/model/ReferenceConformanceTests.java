@@ -50,9 +50,19 @@ class ReferenceConformanceTests {
         manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
         ModelOptions cpu = new ModelOptions(DevicePreference.CPU, 64);
         encoder = RegionEncoder.load(CheckpointReader.read(checkpoint("vit256.pth")),
-                CheckpointReader.read(checkpoint("vit4k.pth")), cpu);
+                CheckpointReader.read(checkpoint("vit4k.pth")), encoderOptions());
         subtypeHead = SlideHead.load(CheckpointReader.read(checkpoint("slide_subtype.pt")), cpu);
         survivalHead = SlideHead.load(CheckpointReader.read(checkpoint("slide_survival.pt")), cpu);
+    }
+
+    /** The encoder under test; null when the fixtures are absent. */
+    RegionEncoder encoder() {
+        return encoder;
+    }
+
+    /** How the region encoder under test runs: the eager reference path in float32. */
+    ModelOptions encoderOptions() {
+        return new ModelOptions(DevicePreference.CPU, 64);
     }
 
     @AfterAll

@@ -6,6 +6,7 @@ import dev.hipt.ServiceIntegrationTestSupport;
 import dev.hipt.TinyCheckpoints;
 import dev.hipt.job.ModelProperties;
 import dev.hipt.model.DevicePreference;
+import dev.hipt.model.Precision;
 import dev.hipt.model.Safetensors;
 import dev.hipt.model.VisionTransformer;
 import java.io.IOException;
@@ -50,7 +51,7 @@ class ConfiguredModelsIntegrationTests extends ServiceIntegrationTestSupport {
         Path other = tmp.resolve("vit256-other.safetensors");
         Safetensors.write(other, VisionTransformer.vit256(1).randomStateDict(99), Map.of());
         ModelProperties changed = new ModelProperties(other.toString(), configured.vit4kCheckpoint(), null, List.of(),
-                null, DevicePreference.CPU, 64, false, 42);
+                null, DevicePreference.CPU, 64, false, 42, true, Precision.AUTO);
         RegisteredModel before = registry.active(ModelKind.VIT256).orElseThrow();
         try {
             new ConfiguredModels(changed, registry).start();

@@ -1,0 +1,73 @@
+class HiptVit(Module):
+  __parameters__ = []
+  __buffers__ = []
+  training : bool
+  stem : int
+  depth : int
+  heads : int
+  dtype : int
+  fused : bool
+  embed_w : Tensor
+  embed_b : Tensor
+  cls_token : Tensor
+  norm_w : Tensor
+  norm_b : Tensor
+  ln : List[Tensor]
+  w : List[Tensor]
+  def forward(self: __torch__.HiptVit,
+    x: Tensor,
+    pos: Tensor) -> Tuple[Tensor, Tensor]:
+    # HIPT's ViT-256/16 (stem 0: Conv2d patch embedding of [B, 3, H, W] images) or ViT-4K/256 (stem 1: Linear + GELU
+    # over [B, N, C] token grids), written by hipt-service (dev.hipt.model.TorchScriptArchive). Returns the CLS
+    # output [B, dim] and the last block's CLS-to-token attention [B, heads, N], both float32.
+    # Precision: the stem, every LayerNorm, the softmax statistics, the residual stream and the outputs are float32;
+    # the blocks' Linear layers and attention products run in self.dtype (6 float32, 15 bfloat16, 5 float16), whose
+    # weights the archive holds in that dtype.
+    dt = self.dtype
+    w = self.w
+    ln = self.ln
+    if self.stem == 0:
+      k = self.embed_w.size(2)
+      t = torch.conv2d(x, self.embed_w, self.embed_b, [k, k])
+      t = torch.transpose(torch.flatten(t, 2), 1, 2)
+    else:
+      t = torch.gelu(torch.linear(x, self.embed_w, self.embed_b))
+    b = t.size(0)
+    c = t.size(2)
+    h = torch.cat([torch.expand(self.cls_token, [b, 1, c]), t], 1) + pos
+    n = h.size(1)
+    heads = self.heads
+    hd = c // heads
+    scale = float(hd) ** -0.5
+    for i in range(self.depth - 1):
+      y = torch.to(torch.layer_norm(h, [c], ln[4 * i], ln[4 * i + 1], 1e-06), dt)
+      qkv = torch.permute(torch.reshape(torch.linear(y, w[8 * i], w[8 * i + 1]), [b, n, 3, heads, hd]),
+                          [2, 0, 3, 1, 4])
+      if self.fused:
+        a = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])
+      else:
+        s = torch.matmul(qkv[0] * scale, torch.transpose(qkv[1], -2, -1))
+        a = torch.matmul(torch.to(torch.softmax(s, -1, 6), dt), qkv[2])
+      a = torch.reshape(torch.transpose(a, 1, 2), [b, n, c])
+      h = h + torch.to(torch.linear(a, w[8 * i + 2], w[8 * i + 3]), 6)
+      y = torch.to(torch.layer_norm(h, [c], ln[4 * i + 2], ln[4 * i + 3], 1e-06), dt)
+      y = torch.linear(torch.gelu(torch.linear(y, w[8 * i + 4], w[8 * i + 5])), w[8 * i + 6], w[8 * i + 7])
+      h = h + torch.to(y, 6)
+    # The last block: only the CLS output is used, so only the CLS query attends; its softmax is the attention map.
+    i = self.depth - 1
+    qkv_w = w[8 * i]
+    qkv_b = w[8 * i + 1]
+    y = torch.to(torch.layer_norm(h, [c], ln[4 * i], ln[4 * i + 1], 1e-06), dt)
+    q = torch.linear(torch.slice(y, 1, 0, 1), torch.slice(qkv_w, 0, 0, c), torch.slice(qkv_b, 0, 0, c))
+    q = torch.transpose(torch.reshape(q, [b, 1, heads, hd]), 1, 2)
+    kv = torch.linear(y, torch.slice(qkv_w, 0, c), torch.slice(qkv_b, 0, c))
+    kv = torch.permute(torch.reshape(kv, [b, n, 2, heads, hd]), [2, 0, 3, 1, 4])
+    p = torch.softmax(torch.matmul(q * scale, torch.transpose(kv[0], -2, -1)), -1, 6)
+    a = torch.matmul(torch.to(p, dt), kv[1])
+    a = torch.reshape(torch.transpose(a, 1, 2), [b, 1, c])
+    h0 = torch.slice(h, 1, 0, 1) + torch.to(torch.linear(a, w[8 * i + 2], w[8 * i + 3]), 6)
+    y = torch.to(torch.layer_norm(h0, [c], ln[4 * i + 2], ln[4 * i + 3], 1e-06), dt)
+    y = torch.linear(torch.gelu(torch.linear(y, w[8 * i + 4], w[8 * i + 5])), w[8 * i + 6], w[8 * i + 7])
+    h0 = h0 + torch.to(y, 6)
+    out = torch.reshape(torch.layer_norm(h0, [c], self.norm_w, self.norm_b, 1e-06), [b, c])
+    return (out, torch.select(torch.slice(p, 3, 1), 2, 0))
