@@ -2,6 +2,8 @@ package dev.hipt.slide;
 
 import dev.hipt.storage.BlobStore;
 import dev.hipt.system.ApiException;
+import dev.hipt.wsi.Mpp;
+import dev.hipt.wsi.MppResolver;
 import dev.hipt.wsi.WholeSlideImage;
 import dev.hipt.wsi.WholeSlideImages;
 import java.io.IOException;
@@ -10,8 +12,8 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
- * Opens a registered slide's pixels for other features (the viewer's Deep Zoom tiles): the stored file is leased
- * from the blob store for as long as the image is open, so that a download cache never drops it under the reader.
+ * Opens a registered slide's stored file for features that draw it (heatmaps, exports, QC), with the microns per
+ * pixel its analysis uses (the upload's override wins over the file's own).
  */
 @Component
 public class SlideImages {
@@ -33,15 +35,26 @@ public class SlideImages {
         return slides.findById(id).map(Slide::sha256).orElseThrow(() -> ApiException.notFound("Slide", id));
     }
 
+    /** An open slide file; closing it closes the reader and releases the blob store's lease. */
+    public interface OpenedSlideImage extends AutoCloseable {
+
+        WholeSlideImage image();
+
+        /** The microns per pixel of level 0 as the analysis resolves them. */
+        Mpp mpp();
+
+        @Override
+        void close();
+    }
+
     /**
-     * Opens slide {@code id}; the caller closes the result, which releases the native handle and the lease.
+     * Opens slide {@code id}.
      *
-     * @throws ApiException                404 {@code NOT_FOUND} when there is no such slide (or it was deleted
-     *                                     meanwhile)
-     * @throws dev.hipt.wsi.SlideException when the stored file cannot be read
+     * @throws ApiException                404 {@code NOT_FOUND} when there is no such slide (or it was just deleted)
+     * @throws dev.hipt.wsi.SlideException when the stored file cannot be read or has no usable MPP
      * @throws IOException                 when the blob store fails
      */
-    public Opened open(UUID id) throws IOException {
+    public OpenedSlideImage open(UUID id) throws IOException {
         Slide slide = slides.findById(id).orElseThrow(() -> ApiException.notFound("Slide", id));
         BlobStore.LocalFile file;
         try {
@@ -52,49 +65,40 @@ public class SlideImages {
             }
             throw e;
         }
+        WholeSlideImage image;
         try {
-            return new Opened(slide.sha256(), file, WholeSlideImages.open(file.path()));
-        } catch (IllegalArgumentException e) {
-            file.close();
-            if (slides.findById(id).isEmpty()) {
-                throw ApiException.notFound("Slide", id);
-            }
-            throw e;
-        } catch (RuntimeException | Error e) {
+            image = WholeSlideImages.open(file.path());
+        } catch (RuntimeException e) {
             file.close();
             throw e;
         }
-    }
+        try {
+            Double override = SlideService.MPP_FROM_REQUEST.equals(slide.mppSource()) ? slide.mppX() : null;
+            Mpp mpp = MppResolver.resolve(image.metadata(), override);
+            return new OpenedSlideImage() {
+                @Override
+                public WholeSlideImage image() {
+                    return image;
+                }
 
-    /** An open slide and the lease on its file; closing it closes both. */
-    public static final class Opened implements AutoCloseable {
+                @Override
+                public Mpp mpp() {
+                    return mpp;
+                }
 
-        private final String sha256;
-        private final BlobStore.LocalFile file;
-        private final WholeSlideImage image;
-
-        private Opened(String sha256, BlobStore.LocalFile file, WholeSlideImage image) {
-            this.sha256 = sha256;
-            this.file = file;
-            this.image = image;
-        }
-
-        /** Hex SHA-256 of the slide's file. */
-        public String sha256() {
-            return sha256;
-        }
-
-        public WholeSlideImage image() {
-            return image;
-        }
-
-        @Override
-        public void close() {
-            try {
-                image.close();
-            } finally {
-                file.close();
-            }
+                @Override
+                public void close() {
+                    try {
+                        image.close();
+                    } finally {
+                        file.close();
+                    }
+                }
+            };
+        } catch (RuntimeException e) {
+            image.close();
+            file.close();
+            throw e;
         }
     }
 }

@@ -32,6 +32,31 @@ public final class ErrorCodes {
     public static final String MODEL_NOT_CONFIGURED = "MODEL_NOT_CONFIGURED";
     /** 503: the database (or another backing service) cannot be reached now; retry after {@code Retry-After}. */
     public static final String SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE";
+    /** 404: a Deep Zoom tile outside the image (no such level, or a column or row past the level's last). */
+    public static final String TILE_NOT_FOUND = "TILE_NOT_FOUND";
+    /** 404: no heatmap layer of that name, or none the slide's analysis has. */
+    public static final String LAYER_NOT_FOUND = "LAYER_NOT_FOUND";
+    /** 503: every tile read is busy for longer than the configured wait; retry after {@code Retry-After}. */
+    public static final String TILES_BUSY = "TILES_BUSY";
+    /** 404: the slide's newest analysis has no region with this index. */
+    public static final String REGION_NOT_FOUND = "REGION_NOT_FOUND";
+    /** 404: the asked-for per-region score does not exist for this slide (e.g. no subtype head was used). */
+    public static final String SCORE_NOT_AVAILABLE = "SCORE_NOT_AVAILABLE";
+    /**
+     * 409: attention needs the models that analysed the slide, and the loaded models are others; reanalyse the
+     * slide with the loaded models, or load the ones it was analysed with.
+     */
+    public static final String MODEL_CHANGED = "MODEL_CHANGED";
+    /** 422: a model checkpoint that is not one, is truncated, or that the restricted unpickler refuses. */
+    public static final String MODEL_CHECKPOINT_INVALID = "MODEL_CHECKPOINT_INVALID";
+    /** 422: a checkpoint's tensors do not fit the model kind it is registered as (missing or mis-shaped). */
+    public static final String MODEL_KIND_MISMATCH = "MODEL_KIND_MISMATCH";
+    /** 422: a subtype head whose class count differs from the class names given with it. */
+    public static final String MODEL_CLASSES_MISMATCH = "MODEL_CLASSES_MISMATCH";
+    /** 403: a server path to register a model from is outside {@code hipt.model.registry.allowed-dirs}. */
+    public static final String MODEL_PATH_NOT_ALLOWED = "MODEL_PATH_NOT_ALLOWED";
+    /** 422: a server path to register a model from names no readable file. */
+    public static final String MODEL_PATH_NOT_FOUND = "MODEL_PATH_NOT_FOUND";
     /** 500: a defect or an infrastructure failure; never caused by bad input. */
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 

@@ -1,5 +1,6 @@
 package dev.hipt.viewer;
 
+import dev.hipt.results.AnalysedSlide;
 import dev.hipt.results.RegionResult;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -104,23 +105,28 @@ class DeepZoomController {
     @ApiResponse(responseCode = "200", description = "The layers and regions")
     @ApiResponse(responseCode = "404", description = "No such slide (NOT_FOUND) or no analysis results"
             + " (RESULTS_NOT_FOUND)")
-    SlideOverlays overlays(@PathVariable UUID id) {
-        var regions = tiles.regions(id);
-        List<SlideOverlays.Layer> layers = tiles.layers().stream()
-                .map(l -> new SlideOverlays.Layer(l.name(), l.title(), l.description(), 0, 1)).toList();
-        List<SlideOverlays.RegionScores> grid = regions.regions().stream().map(r -> scores(r)).toList();
-        return new SlideOverlays(id, regions.modelVersion(), layers, grid);
+    ViewerOverlays overlays(@PathVariable UUID id) {
+        AnalysedSlide analysis = tiles.regions(id);
+        List<ViewerLayer> available = tiles.layers(analysis);
+        List<ViewerOverlays.Layer> layers = available.stream()
+                .map(l -> new ViewerOverlays.Layer(l.name(), l.title(), l.description(), 0, l.drawn() == null ? 1
+                        : 100)).toList();
+        List<ViewerOverlays.RegionScores> grid = analysis.regions().stream().map(r -> scores(available, r)).toList();
+        return new ViewerOverlays(id, analysis.modelVersion(), layers, grid);
     }
 
-    private SlideOverlays.RegionScores scores(RegionResult region) {
+    private static ViewerOverlays.RegionScores scores(List<ViewerLayer> layers, RegionResult region) {
         Map<String, Double> scores = new LinkedHashMap<>();
-        for (OverlayLayer layer : tiles.layers()) {
+        for (ViewerLayer layer : layers) {
+            if (layer.score() == null) {
+                continue;
+            }
             OptionalDouble score = layer.score().apply(region);
             if (score.isPresent()) {
                 scores.put(layer.name(), score.getAsDouble());
             }
         }
-        return new SlideOverlays.RegionScores(region.index(), region.x(), region.y(), region.width(),
+        return new ViewerOverlays.RegionScores(region.index(), region.x(), region.y(), region.width(),
                 region.height(), scores);
     }
 
@@ -144,8 +150,9 @@ class DeepZoomController {
 
     @GetMapping("/overlays/{layer}/dzi_files/{level}/{col}_{row}.png") // no 'produces': see the class comment
     @Operation(operationId = "getOverlayTile", summary = "One Deep Zoom tile of a heatmap layer (PNG with alpha)",
-            description = "Each region in the jet colour map of its score (blue low, red high), opaque; transparent"
-                    + " outside the regions. Draw it over the slide's tile with the opacity you like.")
+            description = "Each region in the jet colour map of its score (blue low, red high), or the ViT-4K attention"
+                    + " drawn by the heatmap feature; opaque inside the analysed regions, transparent outside. Draw"
+                    + " it over the slide's tile with the opacity you like.")
     @ApiResponse(responseCode = "200", description = "The tile",
             content = @Content(mediaType = MediaType.IMAGE_PNG_VALUE,
                     schema = @Schema(type = "string", format = "binary")),

@@ -1,9 +1,12 @@
 package dev.hipt.viewer;
 
-import dev.hipt.results.LatestAnalysis;
+import dev.hipt.heatmap.SlideOverlays;
+import dev.hipt.results.AnalysedSlide;
+import dev.hipt.results.AnalysedSlides;
 import dev.hipt.results.RegionResult;
 import dev.hipt.slide.SlideImages;
 import dev.hipt.system.ApiException;
+import dev.hipt.system.ErrorCodes;
 import dev.hipt.wsi.RgbImage;
 import dev.hipt.wsi.SlideMetadata;
 import java.awt.image.BufferedImage;
@@ -37,19 +40,13 @@ import org.springframework.stereotype.Service;
 @Service
 class DeepZoomTiles {
 
-    /** 404: the tile's level, column or row lies outside the image. */
-    static final String TILE_NOT_FOUND = "TILE_NOT_FOUND";
-    /** 404: no heatmap layer of that name, or none the slide's analysis has. */
-    static final String LAYER_NOT_FOUND = "LAYER_NOT_FOUND";
-    /** 503: every tile read is busy; try again after Retry-After. */
-    static final String TILES_BUSY = "TILES_BUSY";
-
     private static final int GEOMETRIES = 256;
 
     private final SlideImages slides;
-    private final LatestAnalysis analyses;
+    private final AnalysedSlides analyses;
+    private final SlideOverlays heatmaps;
     private final ViewerProperties properties;
-    private final List<OverlayLayer> layers;
+    private final List<ViewerLayer> layers;
     private final TileCache cache;
     private final Semaphore reads;
     /** Slide geometry by file SHA-256: overlay tiles and out-of-range checks need no slide read. */
@@ -61,11 +58,12 @@ class DeepZoomTiles {
                 }
             });
 
-    DeepZoomTiles(SlideImages slides, LatestAnalysis analyses, ViewerProperties properties) {
+    DeepZoomTiles(SlideImages slides, AnalysedSlides analyses, SlideOverlays heatmaps, ViewerProperties properties) {
         this.slides = slides;
         this.analyses = analyses;
+        this.heatmaps = heatmaps;
         this.properties = properties;
-        this.layers = List.of(OverlayLayer.TISSUE_FRACTION);
+        this.layers = List.of(ViewerLayer.TISSUE_FRACTION, ViewerLayer.ATTENTION_4K);
         this.cache = new TileCache(properties.tileCacheSize().toBytes());
         this.reads = new Semaphore(properties.maxConcurrentTileReads(), true);
     }
@@ -79,8 +77,21 @@ class DeepZoomTiles {
         return reads;
     }
 
-    List<OverlayLayer> layers() {
-        return layers;
+    /**
+     * The layers the slide's analysis has: the per-region ones always, a drawn one when the {@code heatmap} feature
+     * can draw it (the ViT-4K attention needs the stored maps or the models that analysed the slide).
+     */
+    List<ViewerLayer> layers(AnalysedSlide analysis) {
+        return layers.stream().filter(layer -> layer.drawn() == null || drawable(analysis, layer)).toList();
+    }
+
+    private boolean drawable(AnalysedSlide analysis, ViewerLayer layer) {
+        try {
+            heatmaps.layer(analysis.slideId(), layer.drawn(), 0, 0, 1, 1, 1, 1);
+            return true;
+        } catch (ApiException unavailable) {
+            return false;
+        }
     }
 
     /** The slide's DZI descriptor with JPEG tiles. */
@@ -109,7 +120,7 @@ class DeepZoomTiles {
             tileOf(known, level, col, row);
         }
         byte[] jpeg = withRead(() -> {
-            try (SlideImages.Opened opened = slides.open(id)) {
+            try (SlideImages.OpenedSlideImage opened = slides.open(id)) {
                 DeepZoom zoom = geometry(sha256, opened.image().metadata());
                 DeepZoom.Tile tile = tileOf(zoom, level, col, row);
                 RgbImage pixels = opened.image().readRegion(tile.slideLevel(), tile.x0(), tile.y0(),
@@ -148,8 +159,14 @@ class DeepZoomTiles {
     }
 
     private BufferedImage paint(Overlay overlay, DeepZoom.Tile tile) {
-        BufferedImage image = new BufferedImage(tile.width(), tile.height(), BufferedImage.TYPE_INT_ARGB);
         double downsample = overlay.zoom().downsample(tile.level());
+        if (overlay.layer().drawn() != null) {
+            return heatmaps.layer(overlay.regions().slideId(), overlay.layer().drawn(),
+                    Math.round(tile.zX() * downsample), Math.round(tile.zY() * downsample),
+                    Math.round(tile.width() * downsample), Math.round(tile.height() * downsample), tile.width(),
+                    tile.height());
+        }
+        BufferedImage image = new BufferedImage(tile.width(), tile.height(), BufferedImage.TYPE_INT_ARGB);
         for (RegionResult region : overlay.regions().regions()) {
             OptionalDouble score = overlay.layer().score().apply(region);
             if (score.isEmpty()) {
@@ -163,7 +180,7 @@ class DeepZoomTiles {
             if (x1 <= x0 || y1 <= y0) {
                 continue;
             }
-            int argb = 0xff000000 | OverlayLayer.jet(score.getAsDouble());
+            int argb = 0xff000000 | ViewerLayer.jet(score.getAsDouble());
             int[] row = new int[x1 - x0];
             Arrays.fill(row, argb);
             for (int y = y0; y < y1; y++) {
@@ -179,25 +196,32 @@ class DeepZoomTiles {
 
     private Overlay overlay(UUID id, String layerName) throws IOException {
         String sha256 = slides.sha256(id);
-        OverlayLayer layer = layers.stream().filter(l -> l.name().equals(layerName)).findFirst()
-                .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, LAYER_NOT_FOUND, "No heatmap layer '"
-                        + layerName + "'; the slide's layers are listed by GET /api/v1/slides/" + id + "/overlays"));
-        LatestAnalysis.Regions regions = regions(id);
+        AnalysedSlide regions = regions(id);
+        ViewerLayer layer = layers.stream().filter(l -> l.name().equals(layerName)).findFirst()
+                .filter(l -> l.drawn() == null || drawable(regions, l))
+                .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, ErrorCodes.LAYER_NOT_FOUND,
+                        "No heatmap layer '" + layerName + "'; the slide's layers are listed by GET /api/v1/slides/"
+                        + id + "/overlays"));
         return new Overlay(layer, regions, geometry(id, sha256), sha256);
     }
 
-    /** The regions of the slide's newest analysis; 404 {@code RESULTS_NOT_FOUND} when it has none. */
-    LatestAnalysis.Regions regions(UUID id) {
-        return analyses.regions(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
-                LatestAnalysis.RESULTS_NOT_FOUND, "Slide " + id + " has no analysis results (not analysed yet,"
-                + " analysis not finished, or no such slide)."));
+    /** The slide's newest analysis; 404 {@code RESULTS_NOT_FOUND} when it has none. */
+    AnalysedSlide regions(UUID id) {
+        slides.sha256(id);
+        return analyses.newest(id, false);
     }
 
-    private record Overlay(OverlayLayer layer, LatestAnalysis.Regions regions, DeepZoom zoom, String sha256) {
+    private record Overlay(ViewerLayer layer, AnalysedSlide regions, DeepZoom zoom, String sha256) {
 
+        /** The slide, the layer, the analysis (model version and its region grid with scores) and the tile. */
         String etag(String what) {
-            return DeepZoomTiles.etag(sha256, layer.name(), regions.modelVersion(),
-                    regions.createdAt().toInstant().toEpochMilli(), zoom.tileSize(), zoom.overlap(), what);
+            StringBuilder grid = new StringBuilder();
+            for (RegionResult r : regions.regions()) {
+                grid.append(r.x()).append(',').append(r.y()).append(',').append(r.width()).append(',')
+                        .append(r.height()).append(',').append(r.tissueFraction()).append(';');
+            }
+            return DeepZoomTiles.etag(sha256, layer.name(), regions.modelVersion(), grid, zoom.tileSize(),
+                    zoom.overlap(), what);
         }
     }
 
@@ -207,7 +231,7 @@ class DeepZoomTiles {
             return known;
         }
         return withRead(() -> {
-            try (SlideImages.Opened opened = slides.open(id)) {
+            try (SlideImages.OpenedSlideImage opened = slides.open(id)) {
                 return geometry(sha256, opened.image().metadata());
             }
         });
@@ -219,8 +243,9 @@ class DeepZoomTiles {
     }
 
     private static DeepZoom.Tile tileOf(DeepZoom zoom, int level, long col, long row) {
-        return zoom.tile(level, col, row).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, TILE_NOT_FOUND,
-                "No tile " + col + "_" + row + " at Deep Zoom level " + level + ": the image has levels 0 to "
+        return zoom.tile(level, col, row).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
+                ErrorCodes.TILE_NOT_FOUND, "No tile " + col + "_" + row + " at Deep Zoom level " + level
+                + ": the image has levels 0 to "
                 + (zoom.levelCount() - 1) + (level >= 0 && level < zoom.levelCount()
                 ? " and " + zoom.tiles(level)[0] + " x " + zoom.tiles(level)[1] + " tiles at this level" : "")));
     }
@@ -250,7 +275,7 @@ class DeepZoomTiles {
     private ApiException busy() {
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter().toSeconds())));
-        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, TILES_BUSY, "Every tile read is busy ("
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, ErrorCodes.TILES_BUSY, "Every tile read is busy ("
                 + properties.maxConcurrentTileReads() + " at once); try again shortly", headers, null);
     }
 

@@ -121,8 +121,8 @@
     const viewer = state.viewer = OpenSeadragon({
       id: 'osd', prefixUrl: '/webjars/openseadragon/build/openseadragon/images/', showNavigationControl: false,
       loadTilesWithAjax: true, ajaxHeaders: headers(), maxZoomPixelRatio: 4,
-      // no more tile requests at once than the service reads at once by default (hipt.viewer.max-concurrent-tile-reads):
-      // OpenSeadragon 2.4 does not retry a tile answered 503 TILES_BUSY
+      // no more tile requests at once than the service reads at once by default
+      // (hipt.viewer.max-concurrent-tile-reads): OpenSeadragon 2.4 does not retry a tile answered 503 TILES_BUSY
       imageLoaderLimit: 4,
       gestureSettingsMouse: { clickToZoom: false }, crossOriginPolicy: false
     });
@@ -202,7 +202,15 @@
     await loadPredictions();
   }
 
+  function showRange(name) {
+    const layer = state.layers.find(l => l.name === name);
+    const labels = $('colour-bar').querySelectorAll('span:not(.bar)');
+    labels[0].textContent = layer ? String(layer.min) : '';
+    labels[1].textContent = layer ? String(layer.max) : '';
+  }
+
   async function showLayer(name) {
+    showRange(name);
     if (state.overlay) {
       state.viewer.world.removeItem(state.overlay);
       state.overlay = null;

@@ -277,7 +277,7 @@ class ViewerIntegrationTests extends ServiceIntegrationTestSupport {
             int x = (int) (centre(region, "x", "width", 2220) / 16);
             int y = (int) (centre(region, "y", "height", 2967) / 16);
             assertThat(image.getRGB(x, y)).as("region %s (score %s)", region.path("index"), score)
-                    .isEqualTo(0xff000000 | OverlayLayer.jet(score));
+                    .isEqualTo(0xff000000 | ViewerLayer.jet(score));
         }
         boolean[][] covered = new boolean[image.getWidth()][image.getHeight()];
         for (JsonNode region : regions) {
@@ -337,11 +337,12 @@ class ViewerIntegrationTests extends ServiceIntegrationTestSupport {
 
             browser.findElement(By.id("overlay-on")).click();
             wait.until(d -> Boolean.TRUE.equals(browser.executeScript(
-                    "return window.hiptViewer.overlay.getOpacity() === 0 && !window.hiptViewer.viewer.world.needsDraw();")));
+                    "return window.hiptViewer.overlay.getOpacity() === 0"
+                    + " && !window.hiptViewer.viewer.world.needsDraw();")));
             BufferedImage without = screenshot(browser);
 
             int slide = without.getRGB((int) at[0], (int) at[1]);
-            int expected = blend(OverlayLayer.jet(highest.path("scores").path("tissue-fraction").asDouble()), slide,
+            int expected = blend(ViewerLayer.jet(highest.path("scores").path("tissue-fraction").asDouble()), slide,
                     0.6);
             int shown = withLayer.getRGB((int) at[0], (int) at[1]);
             assertThat(channelDistance(shown, expected)).as("at the highest-scoring region: shown %06x, expected"
@@ -359,7 +360,8 @@ class ViewerIntegrationTests extends ServiceIntegrationTestSupport {
 
             browser.findElement(By.id("overlay-on")).click();
             wait.until(d -> Boolean.TRUE.equals(browser.executeScript(
-                    "return window.hiptViewer.overlay.getOpacity() > 0 && !window.hiptViewer.viewer.world.needsDraw();")));
+                    "return window.hiptViewer.overlay.getOpacity() > 0"
+                    + " && !window.hiptViewer.viewer.world.needsDraw();")));
             byte[] png = browser.getScreenshotAs(OutputType.BYTES);
             Files.write(Files.createDirectories(Path.of("target")).resolve("viewer-screenshot.png"), png);
             String docs = System.getProperty("hipt.viewer.screenshot");
@@ -408,6 +410,35 @@ class ViewerIntegrationTests extends ServiceIntegrationTestSupport {
         return max;
     }
 
+    @Test
+    void attentionLayerDrawsTheViT4kAttentionInsideTheRegionsWithTheSlidesGeometry() {
+        JsonNode overlays = get("/api/v1/slides/" + slideId + "/overlays", CLIENT_KEY).json();
+        List<String> names = new ArrayList<>();
+        overlays.path("layers").forEach(layer -> names.add(layer.path("name").asString()));
+        assertThat(names).as("layers of an analysis with the models that made it loaded").contains("attention4k");
+
+        Answer dzi = get("/api/v1/slides/" + slideId + "/overlays/attention4k/dzi", CLIENT_KEY);
+        assertThat(dzi.text()).contains("<Size Width=\"2220\" Height=\"2967\"/>");
+        // level 12 (full resolution), the tile at column 1, row 1: level-0 [253, 509) x [253, 509), in region 0
+        Answer tile = get("/api/v1/slides/" + slideId + "/overlays/attention4k/dzi_files/12/1_1.png", CLIENT_KEY);
+        assertThat(tile.status()).as(tile.text()).isEqualTo(200);
+        BufferedImage image = tile.image();
+        assertThat(image.getWidth()).isEqualTo(256);
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                assertThat(image.getRGB(x, y) >>> 24).as("opaque inside region 0 at %d,%d", x, y).isEqualTo(255);
+                colours.add(image.getRGB(x, y));
+            }
+        }
+        // 2048 level-0 pixels per region side are 16 cells of 128: the tile spans 3 cells across and down
+        assertThat(colours.size()).as("the attention varies between the cells of the region").isBetween(2, 9);
+        // beyond the analysed column of regions (x >= 2048) the layer is transparent
+        BufferedImage edge = get("/api/v1/slides/" + slideId + "/overlays/attention4k/dzi_files/12/8_0.png",
+                CLIENT_KEY).image();
+        assertThat(edge.getRGB(edge.getWidth() - 1, 10) >>> 24).isZero();
+    }
+
     /** The middle of the part of the region that lies on the slide, along one axis, level-0 pixels. */
     static long centre(JsonNode region, String at, String size, long slideSize) {
         long start = region.path(at).asLong();
@@ -442,7 +473,8 @@ class ViewerIntegrationTests extends ServiceIntegrationTestSupport {
             for (int x = 0; x < expected.width(); x++) {
                 int p = actual.getRGB(x, y);
                 int i = (y * expected.width() + x) * 3;
-                sum += Math.abs(((p >> 16) & 0xff) - (rgb[i] & 0xff)) + Math.abs(((p >> 8) & 0xff) - (rgb[i + 1] & 0xff))
+                sum += Math.abs(((p >> 16) & 0xff) - (rgb[i] & 0xff))
+                        + Math.abs(((p >> 8) & 0xff) - (rgb[i + 1] & 0xff))
                         + Math.abs((p & 0xff) - (rgb[i + 2] & 0xff));
             }
         }

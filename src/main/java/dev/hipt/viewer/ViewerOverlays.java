@@ -15,7 +15,7 @@ import java.util.UUID;
  * @param regions      the analysed regions in index order, level-0 pixels
  */
 @Schema(description = "Heatmap layers and the region grid of the slide's newest analysis.")
-public record SlideOverlays(UUID slideId, String modelVersion, List<Layer> layers, List<RegionScores> regions) {
+public record ViewerOverlays(UUID slideId, String modelVersion, List<Layer> layers, List<RegionScores> regions) {
 
     /**
      * One heatmap layer.
