@@ -37,6 +37,15 @@ public class SlideImages {
         return tissue.mask(id);
     }
 
+    /**
+     * The SHA-256 of slide {@code id}'s file (the identity of its pixels), without opening it.
+     *
+     * @throws ApiException 404 {@code NOT_FOUND} when there is no such slide
+     */
+    public String sha256(UUID id) {
+        return slides.findById(id).map(Slide::sha256).orElseThrow(() -> ApiException.notFound("Slide", id));
+    }
+
     /** An open slide file; closing it closes the reader and releases the blob store's lease. */
     public interface OpenedSlideImage extends AutoCloseable {
 

@@ -32,6 +32,12 @@ public final class ErrorCodes {
     public static final String MODEL_NOT_CONFIGURED = "MODEL_NOT_CONFIGURED";
     /** 503: the database (or another backing service) cannot be reached now; retry after {@code Retry-After}. */
     public static final String SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE";
+    /** 404: a Deep Zoom tile outside the image (no such level, or a column or row past the level's last). */
+    public static final String TILE_NOT_FOUND = "TILE_NOT_FOUND";
+    /** 404: no heatmap layer of that name, or none the slide's analysis has. */
+    public static final String LAYER_NOT_FOUND = "LAYER_NOT_FOUND";
+    /** 503: every tile read is busy for longer than the configured wait; retry after {@code Retry-After}. */
+    public static final String TILES_BUSY = "TILES_BUSY";
     /** 404: the slide's newest analysis has no region with this index. */
     public static final String REGION_NOT_FOUND = "REGION_NOT_FOUND";
     /** 404: the asked-for per-region score does not exist for this slide (e.g. no subtype head was used). */

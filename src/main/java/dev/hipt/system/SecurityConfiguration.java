@@ -19,11 +19,11 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
 /**
  * Stateless API-key security: {@code /api/v1/admin/**} needs role ADMIN, the rest of {@code /api/**} role CLIENT
  * (ADMIN keys have both); health, info and the OpenAPI documents are open (health details and the models' reasons
- * only for callers with a key), Prometheus metrics too unless {@code hipt.security.metrics-public=false}, which
- * leaves them to METRICS and ADMIN keys. No sessions, no
- * CSRF (no cookies are ever issued), no login forms. 401 and 403, and the 400 for a URL the firewall refuses
- * ({@code //}, {@code ;}, encoded dots), are problem+json, written by {@link ApiExceptionHandler} like every other
- * error.
+ * only for callers with a key), the viewer page and its scripts (which send a key with every API call), Prometheus
+ * metrics too unless {@code hipt.security.metrics-public=false}, which leaves them to METRICS and ADMIN keys. No
+ * sessions, no CSRF (no cookies are ever issued), no server-side login forms. 401 and 403, and the 400 for a URL
+ * the firewall refuses ({@code //}, {@code ;}, encoded dots), are problem+json, written by
+ * {@link ApiExceptionHandler} like every other error.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -32,7 +32,9 @@ class SecurityConfiguration {
 
     static final String[] OPEN_PATHS = {
         "/actuator/health", "/actuator/health/**", "/actuator/info",
-        "/v3/api-docs", "/v3/api-docs/**", "/v3/api-docs.yaml", "/swagger-ui/**", "/swagger-ui.html", "/error"
+        "/v3/api-docs", "/v3/api-docs/**", "/v3/api-docs.yaml", "/swagger-ui/**", "/swagger-ui.html", "/error",
+        // the viewer page and its scripts hold no data; the page sends the key with every API call it makes
+        "/viewer/**", "/webjars/**"
     };
 
     static final String PROMETHEUS = "/actuator/prometheus";
