@@ -79,17 +79,18 @@ class JobScheduling {
         return new JobSchedulerFactory(dataSource, analysisTask, others, properties);
     }
 
+    /** Looks the scheduler up when first used: the engine's tasks (which queue their jobs) are built before it. */
     @Bean
-    EngineQueue engineQueue(SchedulerClient analysisQueue, JobSchedulerFactory factory,
+    EngineQueue engineQueue(ObjectProvider<SchedulerClient> analysisQueue, ObjectProvider<JobSchedulerFactory> factory,
                             AnalysisJobRepository jobs) {
         return new EngineQueue() {
             @Override
             public void schedule(String taskName, UUID jobId) {
-                OneTimeTask<AnalysisTaskData> task = factory.engineTasks.get(taskName);
+                OneTimeTask<AnalysisTaskData> task = factory.getObject().engineTasks.get(taskName);
                 if (task == null) {
                     throw new IllegalArgumentException("no engine task '" + taskName + "'");
                 }
-                analysisQueue.schedule(task.instance(jobId.toString(), new AnalysisTaskData(jobId)),
+                analysisQueue.getObject().schedule(task.instance(jobId.toString(), new AnalysisTaskData(jobId)),
                         Instant.now());
             }
 

@@ -1,5 +1,6 @@
 package dev.hipt.training.pretraining;
 
+import dev.hipt.training.dino.MultiCropSample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,7 +36,7 @@ final class GridAugmentation {
     }
 
     /** Two global and {@code localCrops} local views of {@code grid} ({@code channels x 16 x 16} floats). */
-    CropViews views(float[] grid, SplittableRandom random) {
+    MultiCropSample views(float[] grid, SplittableRandom random) {
         if (grid.length != channels * GRID * GRID) {
             throw new IllegalArgumentException("a token grid holds " + channels * GRID * GRID + " floats, got "
                     + grid.length);
@@ -46,7 +47,7 @@ final class GridAugmentation {
         for (int i = 0; i < settings.localCrops(); i++) {
             locals.add(view(grid, settings.localSide(), random));
         }
-        return new CropViews(globals, settings.globalSide(), locals, settings.localSide(), channels);
+        return new MultiCropSample(globals, settings.globalSide(), locals, settings.localSide(), channels);
     }
 
     private float[] view(float[] grid, int side, SplittableRandom random) {

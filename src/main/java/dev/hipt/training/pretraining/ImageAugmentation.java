@@ -1,5 +1,6 @@
 package dev.hipt.training.pretraining;
 
+import dev.hipt.training.dino.MultiCropSample;
 import dev.hipt.wsi.RgbImage;
 
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ final class ImageAugmentation {
     }
 
     /** Two global and {@code localCrops} local views of {@code patch}. */
-    CropViews views(RgbImage patch, SplittableRandom random) {
+    MultiCropSample views(RgbImage patch, SplittableRandom random) {
         float[][] planes = planes(patch);
         int w = patch.width();
         int h = patch.height();
@@ -79,7 +80,7 @@ final class ImageAugmentation {
             locals.add(view(planes, w, h, settings.localSide(), settings.localScaleMin(), settings.localScaleMax(),
                     BLUR_P_LOCAL, 0, random));
         }
-        return new CropViews(globals, settings.globalSide(), locals, settings.localSide(), CHANNELS);
+        return new MultiCropSample(globals, settings.globalSide(), locals, settings.localSide(), CHANNELS);
     }
 
     private float[] view(float[][] src, int w, int h, int side, double scaleMin, double scaleMax, double blurP,

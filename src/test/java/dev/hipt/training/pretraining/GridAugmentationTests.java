@@ -1,5 +1,6 @@
 package dev.hipt.training.pretraining;
 
+import dev.hipt.training.dino.MultiCropSample;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -17,7 +18,7 @@ class GridAugmentationTests {
         GridAugmentation augmentation = new GridAugmentation(MultiCropSettings.stage2Defaults(), CHANNELS);
         float[] grid = codedGrid();
 
-        CropViews views = augmentation.views(grid, new SplittableRandom(4));
+        MultiCropSample views = augmentation.views(grid, new SplittableRandom(4));
 
         assertThat(views.globals()).hasSize(2).allSatisfy(v -> assertThat(v).hasSize(CHANNELS * 14 * 14));
         assertThat(views.locals()).hasSize(8).allSatisfy(v -> assertThat(v).hasSize(CHANNELS * 6 * 6));
@@ -38,7 +39,7 @@ class GridAugmentationTests {
         float[] ones = new float[384 * 256];
         java.util.Arrays.fill(ones, 1f);
 
-        CropViews views = augmentation.views(ones, new SplittableRandom(9));
+        MultiCropSample views = augmentation.views(ones, new SplittableRandom(9));
 
         long zeros = 0;
         long total = 0;
@@ -60,9 +61,9 @@ class GridAugmentationTests {
         GridAugmentation augmentation = new GridAugmentation(MultiCropSettings.stage2Defaults(), CHANNELS);
         float[] grid = codedGrid();
 
-        CropViews a = augmentation.views(grid, new SplittableRandom(21));
-        CropViews b = augmentation.views(grid, new SplittableRandom(21));
-        CropViews c = augmentation.views(grid, new SplittableRandom(22));
+        MultiCropSample a = augmentation.views(grid, new SplittableRandom(21));
+        MultiCropSample b = augmentation.views(grid, new SplittableRandom(21));
+        MultiCropSample c = augmentation.views(grid, new SplittableRandom(22));
 
         for (int i = 0; i < 8; i++) {
             assertThat(a.locals().get(i)).isEqualTo(b.locals().get(i));

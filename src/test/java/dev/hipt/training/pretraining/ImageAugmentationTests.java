@@ -1,5 +1,6 @@
 package dev.hipt.training.pretraining;
 
+import dev.hipt.training.dino.MultiCropSample;
 import dev.hipt.wsi.RgbImage;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class ImageAugmentationTests {
         ImageAugmentation augmentation = new ImageAugmentation(SMALL, ImageAugmentation.HIPT_MEAN,
                 ImageAugmentation.HIPT_STD);
 
-        CropViews views = augmentation.views(patch(1), new SplittableRandom(3));
+        MultiCropSample views = augmentation.views(patch(1), new SplittableRandom(3));
 
         assertThat(views.globals()).hasSize(2).allSatisfy(v -> assertThat(v).hasSize(3 * 32 * 32));
         assertThat(views.locals()).hasSize(3).allSatisfy(v -> assertThat(v).hasSize(3 * 16 * 16));
@@ -41,9 +42,9 @@ class ImageAugmentationTests {
                 ImageAugmentation.HIPT_STD);
         RgbImage patch = patch(2);
 
-        CropViews a = augmentation.views(patch, new SplittableRandom(11));
-        CropViews b = augmentation.views(patch, new SplittableRandom(11));
-        CropViews c = augmentation.views(patch, new SplittableRandom(12));
+        MultiCropSample a = augmentation.views(patch, new SplittableRandom(11));
+        MultiCropSample b = augmentation.views(patch, new SplittableRandom(11));
+        MultiCropSample c = augmentation.views(patch, new SplittableRandom(12));
 
         for (int i = 0; i < 2; i++) {
             assertThat(a.globals().get(i)).isEqualTo(b.globals().get(i));
@@ -173,7 +174,7 @@ class ImageAugmentationTests {
         ImageAugmentation augmentation = new ImageAugmentation(noLocals, ImageAugmentation.IMAGENET_MEAN,
                 ImageAugmentation.IMAGENET_STD);
         byte[] black = new byte[8 * 8 * 3];
-        CropViews views = augmentation.views(new RgbImage(8, 8, black), new SplittableRandom(1));
+        MultiCropSample views = augmentation.views(new RgbImage(8, 8, black), new SplittableRandom(1));
         // a black patch stays black through every step except solarisation (black is below the threshold)
         float[] v = views.globals().get(0);
         assertThat(v[0]).isCloseTo(-0.485f / 0.229f, within(1e-5f));
