@@ -4,9 +4,18 @@ import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
+import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -14,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
@@ -50,8 +60,44 @@ class JobScheduling {
 
     @Bean
     JobSchedulerFactory jobSchedulerFactory(DataSource dataSource, OneTimeTask<AnalysisTaskData> analysisTask,
-                                            JobProperties properties) {
-        return new JobSchedulerFactory(dataSource, analysisTask, properties);
+                                            ObjectProvider<EngineTask> engineTasks, JobProperties properties) {
+        List<OneTimeTask<AnalysisTaskData>> others = new ArrayList<>();
+        for (EngineTask engineTask : engineTasks.orderedStream().toList()) {
+            if (engineTask.name().equals(TASK_NAME)) {
+                throw new IllegalStateException("task name '" + TASK_NAME + "' is the analyses'");
+            }
+            others.add(Tasks.oneTime(engineTask.name(), AnalysisTaskData.class)
+                    .onFailure(failureHandler(properties))
+                    .onDeadExecutionRevive()
+                    .execute((instance, context) -> {
+                        Optional<Duration> again = engineTask.run(instance.getData().jobId());
+                        if (again.isPresent()) {
+                            throw new AnalysisWorker.RetryLater(again.get(), null);
+                        }
+                    }));
+        }
+        return new JobSchedulerFactory(dataSource, analysisTask, others, properties);
+    }
+
+    @Bean
+    EngineQueue engineQueue(SchedulerClient analysisQueue, JobSchedulerFactory factory,
+                            AnalysisJobRepository jobs) {
+        return new EngineQueue() {
+            @Override
+            public void schedule(String taskName, UUID jobId) {
+                OneTimeTask<AnalysisTaskData> task = factory.engineTasks.get(taskName);
+                if (task == null) {
+                    throw new IllegalArgumentException("no engine task '" + taskName + "'");
+                }
+                analysisQueue.schedule(task.instance(jobId.toString(), new AnalysisTaskData(jobId)),
+                        Instant.now());
+            }
+
+            @Override
+            public boolean analysesWaiting() {
+                return jobs.countByStatus(JobStatus.QUEUED) > 0;
+            }
+        };
     }
 
     /**
@@ -69,9 +115,9 @@ class JobScheduling {
 
     @Bean
     SmartLifecycle analysisQueueLifecycle(SchedulerClient analysisQueue, AnalysisWorker worker,
-                                          ApplicationEventPublisher events) {
+                                          ObjectProvider<EngineTask> engineTasks, ApplicationEventPublisher events) {
         return new SchedulerLifecycle(analysisQueue instanceof Scheduler scheduler ? scheduler : null, worker,
-                events);
+                engineTasks.orderedStream().toList(), events);
     }
 
     private static FailureHandler<AnalysisTaskData> failureHandler(JobProperties properties) {
@@ -101,24 +147,35 @@ class JobScheduling {
     static final class JobSchedulerFactory {
 
         private final DataSource dataSource;
-        private final OneTimeTask<AnalysisTaskData> task;
+        private final List<Task<?>> tasks;
+        private final Map<String, OneTimeTask<AnalysisTaskData>> engineTasks;
         private final JobProperties properties;
 
         JobSchedulerFactory(DataSource dataSource, OneTimeTask<AnalysisTaskData> task, JobProperties properties) {
+            this(dataSource, task, List.of(), properties);
+        }
+
+        JobSchedulerFactory(DataSource dataSource, OneTimeTask<AnalysisTaskData> task,
+                            List<OneTimeTask<AnalysisTaskData>> engineTasks, JobProperties properties) {
             // Scheduling joins the caller's transaction, so a job row and its execution commit together.
             this.dataSource = new TransactionAwareDataSourceProxy(dataSource);
-            this.task = task;
+            List<Task<?>> all = new ArrayList<>();
+            all.add(task);
+            all.addAll(engineTasks);
+            this.tasks = List.copyOf(all);
+            this.engineTasks = engineTasks.stream().collect(Collectors.toUnmodifiableMap(Task::getName,
+                    Function.identity()));
             this.properties = properties;
         }
 
         SchedulerClient client() {
-            return SchedulerClient.Builder.create(dataSource, task)
+            return SchedulerClient.Builder.create(dataSource, tasks)
                     .serializer(new AnalysisTaskData.TextSerializer())
                     .build();
         }
 
         Scheduler create(SchedulerName name) {
-            return Scheduler.create(dataSource, task)
+            return Scheduler.create(dataSource, tasks)
                     .schedulerName(name)
                     .serializer(new AnalysisTaskData.TextSerializer())
                     .threads(properties.workersPerDevice())
@@ -138,12 +195,15 @@ class JobScheduling {
 
         private final Scheduler scheduler;
         private final AnalysisWorker worker;
+        private final List<EngineTask> engineTasks;
         private final ApplicationEventPublisher events;
         private volatile boolean running;
 
-        SchedulerLifecycle(Scheduler scheduler, AnalysisWorker worker, ApplicationEventPublisher events) {
+        SchedulerLifecycle(Scheduler scheduler, AnalysisWorker worker, List<EngineTask> engineTasks,
+                           ApplicationEventPublisher events) {
             this.scheduler = scheduler;
             this.worker = worker;
+            this.engineTasks = List.copyOf(engineTasks);
             this.events = events;
         }
 
@@ -166,6 +226,7 @@ class JobScheduling {
                 log.info("Stopping the analysis job scheduler (readiness REFUSING_TRAFFIC); running analyses are"
                         + " handed back to the queue after their batch");
                 worker.drain();
+                engineTasks.forEach(EngineTask::drain);
                 scheduler.stop();
             }
         }

@@ -28,6 +28,20 @@ final class Block extends TorchModule {
     }
 
     /**
+     * Training forward with stochastic depth: {@code x + s1 * attn(norm1(x))}, then {@code + s2 * mlp(norm2(.))}, where
+     * {@code attnScale}/{@code mlpScale} are per-sample {@code [B, 1, 1]} factors (0 or 1 / keep probability), or null
+     * for a branch that is kept for every sample.
+     */
+    public NDArray forwardTraining(NDArray x, NDArray attnScale, NDArray mlpScale) {
+        return scopedArray(() -> {
+            NDArray a = attn.forward(norm1.forward(x));
+            NDArray y = x.add(attnScale == null ? a : a.mul(attnScale));
+            NDArray m = mlp.forward(norm2.forward(y));
+            return y.add(mlpScale == null ? m : m.mul(mlpScale));
+        });
+    }
+
+    /**
      * The block's output for the CLS token only, {@code [B, 1, C]} (the patch tokens' outputs of a last block are
      * never used), and optionally the CLS attention {@code [B, heads, N - 1]}.
      */

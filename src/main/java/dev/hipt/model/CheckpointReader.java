@@ -60,6 +60,25 @@ public final class CheckpointReader {
         };
     }
 
+    /**
+     * Everything a PyTorch zip checkpoint holds, with every tensor read (a training checkpoint's optimizer state and
+     * counters too): dicts as insertion-ordered {@link java.util.Map}s with keys as stored ({@link String},
+     * {@link Integer} or {@link Long}), lists and tuples as {@link java.util.List}s, {@code argparse.Namespace}s as
+     * maps of their fields, tensors as {@link Tensor}s; strings, integers ({@link Integer} or {@link Long}), floats
+     * ({@link Double}), booleans and {@code None} ({@code null}) as themselves. The pickle is read against the same
+     * allowlist as {@link #read(Path)}.
+     *
+     * @throws CheckpointException if the file is not a PyTorch zip checkpoint or is truncated, corrupt or refused
+     */
+    public static Object readTree(Path file) {
+        if (CheckpointFormat.detect(file) != CheckpointFormat.PYTORCH_ZIP) {
+            throw new CheckpointException(file + " is not a PyTorch zip checkpoint");
+        }
+        try (TorchZipReader reader = TorchZipReader.open(file)) {
+            return reader.readTree();
+        }
+    }
+
     /** The SHA-256 of {@code file}'s bytes as lower-case hex, for provenance. */
     public static String sha256(Path file) {
         MessageDigest digest;

@@ -5,14 +5,19 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 
 /** Picks the DJL device for a {@link DevicePreference} and names it. */
-final class Devices {
+public final class Devices {
 
     static final String ENGINE = "PyTorch";
 
     private Devices() {
     }
 
-    static Device select(DevicePreference preference) {
+    /**
+     * The device {@code preference} asks for.
+     *
+     * @throws IllegalStateException for {@code GPU} when DJL's PyTorch engine sees none
+     */
+    public static Device select(DevicePreference preference) {
         int gpus = Engine.getEngine(ENGINE).getGpuCount();
         return switch (preference) {
             case CPU -> Device.cpu();
@@ -27,7 +32,8 @@ final class Devices {
         };
     }
 
-    static NDManager newManager(Device device) {
+    /** A new base manager of the PyTorch engine on {@code device}; the caller closes it. */
+    public static NDManager newManager(Device device) {
         return NDManager.newBaseManager(device, ENGINE);
     }
 

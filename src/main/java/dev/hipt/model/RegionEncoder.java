@@ -332,6 +332,79 @@ public final class RegionEncoder implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The last-block CLS-to-patch attention of both ViTs for one preprocessed region {@code [3, side, side]}
+     * ({@code side} a multiple of 256), as HIPT's {@code get_region_attention_scores} computes it: ViT-256 per patch,
+     * then ViT-4K over the region's grid of ViT-256 CLS tokens. Always runs this eager model, whatever engine the
+     * analysis uses, because only it exposes the attention weights.
+     */
+    public RegionAttention attention(float[] chw, int side) {
+        if (side % PATCH != 0 || side == 0 || chw.length != CHANNELS * side * side) {
+            throw new IllegalArgumentException("a preprocessed region of side " + side + " (a positive multiple of "
+                    + PATCH + ") holds " + CHANNELS * side * side + " floats, got " + chw.length);
+        }
+        int grid = side / PATCH;
+        int patches = grid * grid;
+        int d256 = vit256.dim();
+        int tokens256 = (PATCH / 16) * (PATCH / 16);
+        float[] cls = new float[patches * d256];
+        float[] attention256 = new float[patches * vit256.heads() * tokens256];
+        int micro = device.isGpu() ? patches : Math.min(patches, CPU_MICRO_BATCH);
+        try (NDManager call = manager.newSubManager()) {
+            for (int start = 0; start < patches; start += micro) {
+                int n = Math.min(micro, patches - start);
+                float[] batch = new float[n * PATCH_FLOATS];
+                int plane = side * side;
+                for (int i = 0; i < n; i++) {
+                    int r = (start + i) / grid;
+                    int c = (start + i) % grid;
+                    for (int ch = 0; ch < CHANNELS; ch++) {
+                        for (int y = 0; y < PATCH; y++) {
+                            System.arraycopy(chw, ch * plane + (r * PATCH + y) * side + c * PATCH, batch,
+                                    i * PATCH_FLOATS + ch * PATCH * PATCH + y * PATCH, PATCH);
+                        }
+                    }
+                }
+                try (NDManager step = call.newSubManager();
+                     NDArray images = step.create(batch, new Shape(n, CHANNELS, PATCH, PATCH))) {
+                    NDList out = vit256.forwardImages(images, true);
+                    System.arraycopy(out.get(0).toFloatArray(), 0, cls, start * d256, n * d256);
+                    float[] a = out.get(1).toFloatArray();
+                    System.arraycopy(a, 0, attention256, start * vit256.heads() * tokens256, a.length);
+                }
+            }
+            try (NDArray tokens = call.create(cls, new Shape(1, patches, d256))) {
+                NDList out = vit4k.forwardTokens(tokens, grid, grid, true);
+                return new RegionAttention(patches, vit256.heads(), attention256, vit4k.heads(),
+                        out.get(1).toFloatArray());
+            }
+        }
+    }
+
+    /**
+     * The last ViT-4K block's CLS-to-patch attention {@code [heads x patches]} of each region from its stored
+     * ViT-256 CLS grid {@code [patches x 384]} (a square grid, row-major): no pixels and no ViT-256 pass needed.
+     */
+    public List<float[]> attention4k(List<float[]> cls256PerRegion) {
+        List<float[]> out = new ArrayList<>(cls256PerRegion.size());
+        int d256 = vit256.dim();
+        try (NDManager call = manager.newSubManager()) {
+            for (float[] cls : cls256PerRegion) {
+                int patches = cls.length / d256;
+                int grid = (int) Math.round(Math.sqrt(patches));
+                if (grid * grid != patches || patches * d256 != cls.length) {
+                    throw new IllegalArgumentException("a cls256 grid must be square of " + d256 + "-vectors, got "
+                            + cls.length + " floats");
+                }
+                try (NDManager step = call.newSubManager();
+                     NDArray tokens = step.create(cls, new Shape(1, patches, d256))) {
+                    out.add(vit4k.forwardTokens(tokens, grid, grid, true).get(1).toFloatArray());
+                }
+            }
+        }
+        return out;
+    }
+
     /** ViT-256 on one preprocessed 256 x 256 patch {@code [3, 256, 256]}: its CLS token and last-block attention. */
     Vit256Output encodePatch(float[] chw) {
         if (chw.length != PATCH_FLOATS) {

@@ -55,6 +55,10 @@ public final class SlideHead implements AutoCloseable {
      *                        RegionEmbedding#cls256()}), i.e. {@code x256 [M x 256 x 384]}; at least one region
      */
     public float[] logits(List<float[]> cls256PerRegion) {
+        return forward(cls256PerRegion, false);
+    }
+
+    private float[] forward(List<float[]> cls256PerRegion, boolean withWeights) {
         if (cls256PerRegion.isEmpty()) {
             throw new IllegalArgumentException("a slide needs at least one region");
         }
@@ -74,8 +78,16 @@ public final class SlideHead implements AutoCloseable {
         try (NDManager call = manager.newSubManager();
              NDArray x = call.create(all, new Shape(cls256PerRegion.size(), len / FEATURES, FEATURES))) {
             NDList out = aggregator.forward(x);
-            return out.get(0).toFloatArray();
+            return withWeights ? out.get(1).toFloatArray() : out.get(0).toFloatArray();
         }
+    }
+
+    /**
+     * The gated attention pool's softmax weights over the slide's regions ({@code [M]}, summing to 1): how much of
+     * the slide-level representation each region makes up, the "attention mass" CLAM-style heatmaps draw.
+     */
+    public float[] regionWeights(List<float[]> cls256PerRegion) {
+        return forward(cls256PerRegion, true);
     }
 
     /** Subtype prediction: softmax probabilities; the label is the most probable class. */

@@ -18,11 +18,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Writes a plain state dict as a PyTorch zip checkpoint that {@code torch.load} reads (also with
- * {@code weights_only=True}): {@code archive/data.pkl} (pickle protocol 2: a {@code collections.OrderedDict} of
- * {@code torch._utils._rebuild_tensor_v2} calls on persistent-id storages), {@code archive/byteorder},
- * {@code archive/data/<n>} (float32, little-endian) and {@code archive/version}. Entries are stored uncompressed and
- * their data aligned to 64 bytes, as PyTorch's own writer does.
+ * Writes PyTorch zip checkpoints that {@code torch.load} reads: {@code archive/data.pkl} (pickle protocol 2),
+ * {@code archive/byteorder}, {@code archive/data/<n>} (float32, little-endian) and {@code archive/version}. Entries
+ * are stored uncompressed and their data aligned to 64 bytes, as PyTorch's own writer does.
+ *
+ * <p>{@link #write(Path, StateDict)} writes a plain state dict (a {@code collections.OrderedDict} of
+ * {@code torch._utils._rebuild_tensor_v2} calls on persistent-id storages; {@code weights_only=True} reads it).
+ * {@link #write(Path, Object)} writes a tree of plain Python values, such as a DINO training checkpoint: see there.
  */
 public final class TorchCheckpointWriter {
 
@@ -31,6 +33,15 @@ public final class TorchCheckpointWriter {
     /** 1980-01-01, the earliest DOS date: fixed, so equal weights give byte-identical files. */
     private static final long ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0)
             .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+
+    /**
+     * An {@code argparse.Namespace} (the {@code args} of a DINO checkpoint): pickled as Python does, a
+     * {@code NEWOBJ} of the class followed by {@code BUILD} with the fields as its {@code __dict__}.
+     *
+     * @param fields attribute names to plain values (as {@link #write(Path, Object)} accepts)
+     */
+    public record Namespace(Map<String, ?> fields) {
+    }
 
     private TorchCheckpointWriter() {
     }
@@ -42,23 +53,37 @@ public final class TorchCheckpointWriter {
      * @throws CheckpointException if the file cannot be written
      */
     public static void write(Path file, StateDict tensors) {
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < tensors.size(); i++) {
-            keys.add(Integer.toString(i));
-        }
-        byte[] pickle = pickle(tensors);
+        write(file, (Object) tensors);
+    }
+
+    /**
+     * Writes {@code root} to {@code file} (replacing it: written beside it, then moved into place) as
+     * {@code torch.save} would write the equivalent Python object. Values may be: {@link StateDict} (an
+     * {@code OrderedDict} of tensors, as {@code module.state_dict()}), {@link Tensor} (float32), {@link Map} (a
+     * {@code dict}; keys strings or integers), {@link List} (a {@code list}), {@code Object[]} (a {@code tuple}),
+     * {@link Namespace}, {@link String}, {@link Integer}/{@link Long}, {@link Float}/{@link Double}, {@link Boolean}
+     * and {@code null} ({@code None}).
+     *
+     * @throws CheckpointException if the file cannot be written
+     * @throws IllegalArgumentException for a value of another type
+     */
+    public static void write(Path file, Object root) {
+        List<Tensor> storages = new ArrayList<>();
+        byte[] pickle = pickle(root, storages);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (CountingOutputStream counting = new CountingOutputStream(
                 new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20));
              ZipOutputStream zip = new ZipOutputStream(counting, StandardCharsets.UTF_8)) {
             putBytes(zip, counting, ARCHIVE + "data.pkl", pickle);
             putBytes(zip, counting, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-            List<Tensor> values = new ArrayList<>(tensors.asMap().values());
             // torch.save writes storages in the string order of their keys: 0, 1, 10, 11, ..., 2, ...
-            List<String> sorted = new ArrayList<>(keys);
+            List<String> sorted = new ArrayList<>();
+            for (int i = 0; i < storages.size(); i++) {
+                sorted.add(Integer.toString(i));
+            }
             sorted.sort(null);
             for (String key : sorted) {
-                putFloats(zip, counting, ARCHIVE + "data/" + key, values.get(Integer.parseInt(key)).data());
+                putFloats(zip, counting, ARCHIVE + "data/" + key, storages.get(Integer.parseInt(key)).data());
             }
             putBytes(zip, counting, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
@@ -70,46 +95,122 @@ public final class TorchCheckpointWriter {
 
     /** The {@code data.pkl} of a state dict, storage {@code n} holding the n-th tensor. */
     static byte[] pickle(StateDict tensors) {
+        return pickle(tensors, new ArrayList<>());
+    }
+
+    /** The {@code data.pkl} of {@code root}; every tensor met is appended to {@code storages}, its storage key. */
+    static byte[] pickle(Object root, List<Tensor> storages) {
         PickleOut p = new PickleOut();
         p.proto(2);
+        value(p, root, storages);
+        p.stop();
+        return p.bytes();
+    }
+
+    private static void value(PickleOut p, Object value, List<Tensor> storages) {
+        if (value == null) {
+            p.none();
+        } else if (value instanceof StateDict dict) {
+            orderedDict(p, dict, storages);
+        } else if (value instanceof Tensor t) {
+            tensor(p, t, storages);
+        } else if (value instanceof Map<?, ?> map) {
+            p.emptyDict();
+            p.memoize();
+            items(p, new ArrayList<>(map.entrySet()), storages);
+        } else if (value instanceof List<?> list) {
+            p.emptyList();
+            p.memoize();
+            for (int start = 0; start < list.size(); start += 1000) {
+                p.mark();
+                for (Object item : list.subList(start, Math.min(list.size(), start + 1000))) {
+                    value(p, item, storages);
+                }
+                p.appends();
+            }
+        } else if (value instanceof Object[] tuple) {
+            if (tuple.length == 0) {
+                p.emptyTuple();
+            } else {
+                p.mark();
+                for (Object item : tuple) {
+                    value(p, item, storages);
+                }
+                p.tuple();
+            }
+        } else if (value instanceof Namespace ns) {
+            p.global("argparse", "Namespace");
+            p.emptyTuple();
+            p.newobj();
+            p.memoize();
+            p.emptyDict();
+            p.memoize();
+            items(p, new ArrayList<>(ns.fields().entrySet()), storages);
+            p.build();
+        } else if (value instanceof String s) {
+            p.unicode(s);
+        } else if (value instanceof Boolean b) {
+            p.bool(b);
+        } else if (value instanceof Integer || value instanceof Long) {
+            p.integer(((Number) value).longValue());
+        } else if (value instanceof Float || value instanceof Double) {
+            p.binfloat(((Number) value).doubleValue());
+        } else {
+            throw new IllegalArgumentException("cannot pickle a " + value.getClass().getName());
+        }
+    }
+
+    private static void orderedDict(PickleOut p, StateDict tensors, List<Tensor> storages) {
         p.global("collections", "OrderedDict");
         p.emptyTuple();
         p.reduce();
         p.memoize();
-        int index = 0;
-        List<Map.Entry<String, Tensor>> entries = new ArrayList<>(tensors.asMap().entrySet());
+        items(p, new ArrayList<>(tensors.asMap().entrySet()), storages);
+    }
+
+    private static void items(PickleOut p, List<? extends Map.Entry<?, ?>> entries, List<Tensor> storages) {
         for (int batchStart = 0; batchStart < entries.size(); batchStart += 1000) {
             p.mark();
             // Python's pickler emits SETITEMS in batches of 1000 items
-            for (Map.Entry<String, Tensor> e : entries.subList(batchStart,
-                    Math.min(entries.size(), batchStart + 1000))) {
-                Tensor t = e.getValue();
-                p.unicode(e.getKey());
-                p.global("torch._utils", "_rebuild_tensor_v2");
-                p.mark();
-                // persistent id ('storage', torch.FloatStorage, key, 'cpu', numel)
-                p.mark();
-                p.unicode("storage");
-                p.global("torch", "FloatStorage");
-                p.unicode(Integer.toString(index++));
-                p.unicode("cpu");
-                p.integer(t.data().length);
-                p.tuple();
-                p.binpersid();
-                p.integer(0);
-                p.tupleOf(t.shape());
-                p.tupleOf(contiguousStride(t.shape()));
-                p.bool(false);
-                p.global("collections", "OrderedDict");
-                p.emptyTuple();
-                p.reduce();
-                p.tuple();
-                p.reduce();
+            for (Map.Entry<?, ?> e : entries.subList(batchStart, Math.min(entries.size(), batchStart + 1000))) {
+                Object key = e.getKey();
+                if (key instanceof String name) {
+                    p.unicode(name);
+                } else if (key instanceof Integer || key instanceof Long) {
+                    p.integer(((Number) key).longValue());
+                } else {
+                    throw new IllegalArgumentException("cannot pickle a dict key of type "
+                            + (key == null ? "null" : key.getClass().getName()));
+                }
+                value(p, e.getValue(), storages);
             }
             p.setitems();
         }
-        p.stop();
-        return p.bytes();
+    }
+
+    private static void tensor(PickleOut p, Tensor t, List<Tensor> storages) {
+        int index = storages.size();
+        storages.add(t);
+        p.global("torch._utils", "_rebuild_tensor_v2");
+        p.mark();
+        // persistent id ('storage', torch.FloatStorage, key, 'cpu', numel)
+        p.mark();
+        p.unicode("storage");
+        p.global("torch", "FloatStorage");
+        p.unicode(Integer.toString(index));
+        p.unicode("cpu");
+        p.integer(t.data().length);
+        p.tuple();
+        p.binpersid();
+        p.integer(0);
+        p.tupleOf(t.shape());
+        p.tupleOf(contiguousStride(t.shape()));
+        p.bool(false);
+        p.global("collections", "OrderedDict");
+        p.emptyTuple();
+        p.reduce();
+        p.tuple();
+        p.reduce();
     }
 
     static long[] contiguousStride(long[] shape) {
@@ -266,6 +367,35 @@ public final class TorchCheckpointWriter {
 
         void bool(boolean v) {
             out.write(v ? 0x88 : 0x89);
+        }
+
+        void none() {
+            out.write('N');
+        }
+
+        void binfloat(double v) {
+            out.write('G');
+            out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN).putDouble(v).array());
+        }
+
+        void emptyDict() {
+            out.write('}');
+        }
+
+        void emptyList() {
+            out.write(']');
+        }
+
+        void appends() {
+            out.write('e');
+        }
+
+        void newobj() {
+            out.write(0x81);
+        }
+
+        void build() {
+            out.write('b');
         }
 
         void emptyTuple() {

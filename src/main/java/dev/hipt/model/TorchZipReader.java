@@ -98,6 +98,38 @@ final class TorchZipReader implements AutoCloseable {
         return materialize(plain);
     }
 
+    /**
+     * The whole object graph with every tensor read: dicts as {@link LinkedHashMap}s (keys as stored), lists and
+     * tuples as {@link List}s, {@code argparse.Namespace}s as maps of their fields, tensors as {@link Tensor}s, and
+     * strings, numbers, booleans and {@code None} as themselves.
+     */
+    Object readTree() {
+        return plain(parsePickle());
+    }
+
+    private Object plain(Object value) {
+        if (value instanceof TensorRef ref) {
+            return readTensor("?", ref);
+        }
+        if (value instanceof RestrictedUnpickler.Namespace ns) {
+            return plain(ns.fields());
+        }
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            map.forEach((k, v) -> out.put(k, plain(v)));
+            return out;
+        }
+        if (value instanceof Object[] tuple) {
+            return plain(List.of(tuple));
+        }
+        if (value instanceof java.util.Collection<?> items) {
+            List<Object> out = new ArrayList<>();
+            items.forEach(item -> out.add(plain(item)));
+            return out;
+        }
+        return value;
+    }
+
     /** The zip entries of storages read so far, in order (a test hook showing what laziness skipped). */
     List<String> storageEntriesRead() {
         return Collections.unmodifiableList(storageEntriesRead);

@@ -221,6 +221,68 @@ public final class VisionTransformer extends TorchModule {
         return new NDList(cls, last.get(1));
     }
 
+    /**
+     * Per-sample stochastic-depth factors for training: for block {@code block} and branch {@code branch} (0 attention,
+     * 1 MLP), {@code batch} values, each 0 (branch dropped for that sample) or 1 / keep probability, or null when the
+     * branch is kept for every sample.
+     */
+    @FunctionalInterface
+    public interface DropPath {
+        /** No stochastic depth (the teacher, inference). */
+        DropPath NONE = (block, branch, batch) -> null;
+
+        float[] scales(int block, int branch, int batch);
+    }
+
+    /**
+     * The training forward: images {@code [B, 3, H, W]} (PATCH) or feature grids {@code [B, inDim, rows, cols]} (PHI)
+     * to CLS tokens {@code [B, dim]}, with every block's two residual branches scaled as {@code dropPath} says. Every
+     * operation is recorded for autograd when a {@code GradientCollector} is open and the parameters are not frozen;
+     * position embeddings of other grids are a fixed bicubic matrix times {@code pos_embed}, so they get gradients
+     * too. The result belongs to {@code input}'s manager.
+     */
+    public NDArray forwardTraining(NDArray input, DropPath dropPath) {
+        return scoped(input.getManager(), () -> {
+            Shape s = input.getShape();
+            long b = s.get(0);
+            int rows;
+            int cols;
+            NDArray tokens;
+            if (stem == Stem.PATCH) {
+                int k = patchProj.kernel();
+                rows = (int) (s.get(2) / k);
+                cols = (int) (s.get(3) / k);
+                tokens = patchProj.forward(input).reshape(b, dim, (long) rows * cols).transpose(0, 2, 1);
+            } else {
+                rows = (int) s.get(2);
+                cols = (int) s.get(3);
+                NDArray grid = input.reshape(b, s.get(1), (long) rows * cols).transpose(0, 2, 1);
+                tokens = Ops.gelu(phi.forward(grid));
+            }
+            NDArray x = NDArrays.concat(new NDList(value(clsToken).broadcast(b, 1, dim), tokens), 1)
+                    .add(positions(rows, cols));
+            NDManager manager = input.getManager();
+            for (int i = 0; i < blocks.size(); i++) {
+                x = blocks.get(i).forwardTraining(x, scale(manager, dropPath.scales(i, 0, (int) b)),
+                        scale(manager, dropPath.scales(i, 1, (int) b)));
+            }
+            return new NDList(norm.forward(x.get(":, 0, :")));
+        }).get(0);
+    }
+
+    /**
+     * The factors as a tensor that owns its memory: DJL wraps a Java buffer without copying, and autograd keeps the
+     * factors for the backward pass after this call's scope has closed the wrapper and freed the buffer.
+     */
+    private static NDArray scale(NDManager manager, float[] values) {
+        if (values == null) {
+            return null;
+        }
+        try (NDArray wrapped = manager.create(values, new Shape(values.length, 1, 1))) {
+            return wrapped.duplicate();
+        }
+    }
+
     /** {@code pos_embed} for a {@code rows x cols} grid, {@code [1, 1 + rows*cols, dim]}, CLS position kept. */
     NDArray positions(int rows, int cols) {
         NDArray pos = value(posEmbed);

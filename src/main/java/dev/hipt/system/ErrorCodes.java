@@ -32,6 +32,15 @@ public final class ErrorCodes {
     public static final String MODEL_NOT_CONFIGURED = "MODEL_NOT_CONFIGURED";
     /** 503: the database (or another backing service) cannot be reached now; retry after {@code Retry-After}. */
     public static final String SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE";
+    /** 404: the slide's newest analysis has no region with this index. */
+    public static final String REGION_NOT_FOUND = "REGION_NOT_FOUND";
+    /** 404: the asked-for per-region score does not exist for this slide (e.g. no subtype head was used). */
+    public static final String SCORE_NOT_AVAILABLE = "SCORE_NOT_AVAILABLE";
+    /**
+     * 409: attention needs the models that analysed the slide, and the loaded models are others; reanalyse the
+     * slide with the loaded models, or load the ones it was analysed with.
+     */
+    public static final String MODEL_CHANGED = "MODEL_CHANGED";
     /** 500: a defect or an infrastructure failure; never caused by bad input. */
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 

@@ -17,6 +17,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
@@ -107,6 +108,29 @@ class ReferenceConformanceTests {
         }
         assertThat(tests).as("manifest outputs").isNotEmpty();
         return tests.stream();
+    }
+
+    @Test
+    void regionAttentionOfBothViTsMatchesTheReferenceAndThePerPatchPass() throws IOException {
+        assumeTrue(fixturesPresent(), "HIPT reference fixtures absent at " + dir.toAbsolutePath() + ": skipping");
+        Rgb img = rgb(input("region4096"));
+        RegionAttention attention = encoder.attention(RegionEncoder.preprocess(img.bytes(), img.width(),
+                img.height()), img.width());
+
+        assertClose("attention().attention4k", attention.attention4k(),
+                Npy.read(dir.resolve("region4096_attn4k_cls.npy")).data());
+        assertClose("attention4k(stored cls256)",
+                encoder.attention4k(List.of(Npy.read(dir.resolve("region4096_cls256.npy")).data())).get(0),
+                Npy.read(dir.resolve("region4096_attn4k_cls.npy")).data());
+        // patch 17 (row 1, column 1) through ViT-256 alone gives the same 6 x 256 map as the batched region pass
+        int p = 17;
+        byte[] patch = new byte[256 * 256 * 3];
+        for (int y = 0; y < 256; y++) {
+            System.arraycopy(img.bytes(), ((256 + y) * img.width() + 256) * 3, patch, y * 256 * 3, 256 * 3);
+        }
+        float[] alone = encoder.encodePatch(RegionEncoder.preprocess(patch, 256, 256)).attention();
+        float[] batched = java.util.Arrays.copyOfRange(attention.attention256(), p * 6 * 256, (p + 1) * 6 * 256);
+        assertClose("attention256 of patch 17", batched, alone);
     }
 
     static void assertClose(String name, float[] actual, float[] expected) {
