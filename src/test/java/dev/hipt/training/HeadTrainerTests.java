@@ -47,15 +47,15 @@ class HeadTrainerTests {
     void survivalHeadRanksShortSurvivorsAsRiskier() {
         Random random = new Random(11);
         List<TrainingSample> samples = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-            double level = (i % 8) / 7.0;              // 0..1: higher level, shorter survival
+        for (int i = 0; i < 24; i++) {
+            double level = (i % 6) / 5.0;              // 0..1: higher level, shorter survival
             double months = 60 - 50 * level + random.nextDouble();
             boolean censored = i % 4 == 3;
-            samples.add(new TrainingSample(UUID.randomUUID(), 2, grid(random, 2, (float) (2 * level - 1)), 0,
+            samples.add(new TrainingSample(UUID.randomUUID(), 2, grid(random, 2, 32, (float) (2 * level - 1)), 0,
                     months, censored));
         }
         HeadTrainer.TrainedHead head = HeadTrainer.train(HeadTask.SURVIVAL, samples, List.of(), VIT4K,
-                options(6, 2, false), r -> { }, () -> false);
+                options(12, 4, false), r -> { }, () -> false);
 
         assertThat((Double) head.metrics().get("cIndex")).as("metrics %s", head.metrics()).isGreaterThan(0.85);
         assertThat(head.timeBins()).hasSize(5);
@@ -120,14 +120,14 @@ class HeadTrainerTests {
         List<TrainingSample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int label = i % 2;
-            out.add(new TrainingSample(UUID.randomUUID(), 2, grid(random, 2, label == 0 ? 1f : -1f), label, 0,
+            out.add(new TrainingSample(UUID.randomUUID(), 2, grid(random, 2, TOKENS, label == 0 ? 1f : -1f), label, 0,
                     false));
         }
         return out;
     }
 
-    static float[] grid(Random random, int regions, float shift) {
-        float[] x = new float[regions * TOKENS * FEATURES];
+    static float[] grid(Random random, int regions, int tokens, float shift) {
+        float[] x = new float[regions * tokens * FEATURES];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian() + (i % FEATURES < 64 ? shift : 0);
         }
