@@ -32,7 +32,7 @@ public final class TinyCheckpoints {
     }
 
     /** Configures a Spring test context with freshly written tiny checkpoints. */
-    static final class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+    public static final class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
         @Override
         public void initialize(ConfigurableApplicationContext context) {
             try {

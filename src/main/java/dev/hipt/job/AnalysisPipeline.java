@@ -69,7 +69,12 @@ class AnalysisPipeline {
      * @throws ModelNotConfiguredException                     no models
      */
     void run(AnalysisRequest request, JobControl control) throws IOException {
-        LoadedModels loaded = models.models();
+        try (ModelProvider.Lease lease = models.lease()) {
+            run(request, control, lease.models());
+        }
+    }
+
+    private void run(AnalysisRequest request, JobControl control, LoadedModels loaded) throws IOException {
         Provenance provenance = loaded.provenance();
         List<StoredRegion> gone;
         try (SlideSource.OpenedSlide slide = slides.open(request, control)) {

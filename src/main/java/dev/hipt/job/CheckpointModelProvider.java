@@ -17,11 +17,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -38,6 +43,11 @@ import org.springframework.stereotype.Component;
  *   <li>A checkpoint that cannot be loaded: readiness down with the reason, {@link #models()} answers
  *       {@link ModelLoadException} ({@value ModelLoadException#CODE}).</li>
  * </ul>
+ *
+ * <p>With a {@link ModelCatalog} (the model registry), the active set it names is loaded instead of the files of
+ * {@code hipt.model.*} (which start-up registers and activates), and the catalog's generation is polled: when an
+ * admin activates another model, on any replica, this process loads the new set in the background, swaps to it,
+ * and releases the old one once no lease or batch holds it. A set that fails to load leaves the old one serving.
  */
 @Component
 public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
@@ -52,7 +62,16 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
     private final ModelProperties properties;
     private final ModelFactory factory;
+    private final ModelCatalog catalog;
+    /** The first load; afterwards {@link #current} is the newest set. */
     private final CompletableFuture<LoadedModels> loaded = new CompletableFuture<>();
+    /** The set new callers get; {@code null} until one is loaded. Swapped under {@link #usage}. */
+    private volatile Loaded current;
+    /** Sets swapped out while leases still held them; guarded by {@link #usage}. */
+    private final List<Loaded> retired = new ArrayList<>();
+    private volatile long loadedGeneration = Long.MIN_VALUE;
+    private volatile long failedGeneration = Long.MIN_VALUE;
+    private ScheduledExecutorService poller;
     private volatile Status status = new Status(State.NOT_STARTED, null, null, null);
     private volatile boolean running;
     /** Guards {@link #users} and {@link #releasing}. */
@@ -61,13 +80,32 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     private boolean releasing;
 
     @Autowired
+    public CheckpointModelProvider(ModelProperties properties, ObjectProvider<ModelCatalog> catalog) {
+        this(properties, new HiptModels(), catalog.getIfAvailable());
+    }
+
     public CheckpointModelProvider(ModelProperties properties) {
-        this(properties, new HiptModels());
+        this(properties, new HiptModels(), null);
     }
 
     CheckpointModelProvider(ModelProperties properties, ModelFactory factory) {
+        this(properties, factory, null);
+    }
+
+    CheckpointModelProvider(ModelProperties properties, ModelFactory factory, ModelCatalog catalog) {
         this.properties = properties;
         this.factory = factory;
+        this.catalog = catalog;
+    }
+
+    /** A loaded set and how many leases hold it (guarded by {@link #usage}). */
+    private static final class Loaded {
+        final LoadedModels models;
+        int leases;
+
+        Loaded(LoadedModels models) {
+            this.models = models;
+        }
     }
 
     /** Where loading stands. */
@@ -99,6 +137,10 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     @Override
     public LoadedModels models() {
         start();
+        Loaded newest = current;
+        if (newest != null) {
+            return newest.models;
+        }
         Status now = status;
         if (now.state() == State.NOT_CONFIGURED) {
             throw new ModelNotConfiguredException(NOT_CONFIGURED_MESSAGE);
@@ -135,6 +177,14 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             return;
         }
         running = true;
+        startPolling();
+        if (activeSet().isPresent()) {
+            status = new Status(State.LOADING, "loading the active models", null, null);
+            Thread loader = new Thread(this::load, "hipt-model-loader");
+            loader.setDaemon(true);
+            loader.start();
+            return;
+        }
         if (!properties.hasCheckpoints() && !properties.demoRandomWeights()) {
             if (ModelProperties.isSet(properties.vit256Checkpoint()) || ModelProperties.isSet(properties.vit4kCheckpoint())) {
                 fail(new ModelLoadException("Only one ViT checkpoint is configured: set both "
@@ -154,21 +204,71 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
     @Override
     public InUse inUse() {
+        Loaded held;
         synchronized (usage) {
             if (releasing) {
                 throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "the models are being released");
             }
             users++;
+            held = current;
+            if (held != null) {
+                held.leases++;
+            }
         }
         AtomicBoolean open = new AtomicBoolean(true);
         return () -> {
             if (open.compareAndSet(true, false)) {
+                Loaded release;
                 synchronized (usage) {
                     users--;
+                    release = unlease(held);
                     usage.notifyAll();
                 }
+                closeQuietly(release);
             }
         };
+    }
+
+    /**
+     * The models with a hold on them: a swap to newly activated models releases these only once every lease on them
+     * is closed, so a job analyses one slide with one set from start to end.
+     */
+    @Override
+    public Lease lease() {
+        LoadedModels first = models();
+        Loaded held;
+        synchronized (usage) {
+            if (releasing) {
+                throw new AnalysisStopped(AnalysisStopped.Reason.ABANDONED, "the models are being released");
+            }
+            held = current;
+            if (held == null) {
+                return new Lease(first, () -> { });
+            }
+            held.leases++;
+        }
+        AtomicBoolean open = new AtomicBoolean(true);
+        return new Lease(held.models, () -> {
+            if (open.compareAndSet(true, false)) {
+                Loaded release;
+                synchronized (usage) {
+                    release = unlease(held);
+                }
+                closeQuietly(release);
+            }
+        });
+    }
+
+    /** Drops one lease; answers the set when it was retired and this was its last lease (to close), else null. */
+    private Loaded unlease(Loaded held) {
+        if (held == null) {
+            return null;
+        }
+        held.leases--;
+        if (held.leases == 0 && held != current && retired.remove(held)) {
+            return held;
+        }
+        return null;
     }
 
     /**
@@ -194,7 +294,19 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         }
         log.info("Releasing the HIPT models");
         running = false;
-        loaded.thenAccept(CheckpointModelProvider::closeQuietly);
+        if (poller != null) {
+            poller.shutdownNow();
+        }
+        List<Loaded> all;
+        synchronized (usage) {
+            all = new ArrayList<>(retired);
+            retired.clear();
+            if (current != null) {
+                all.add(current);
+            }
+        }
+        // A load still running sees 'releasing' when it swaps, and closes what it made.
+        all.forEach(this::closeQuietly);
     }
 
     @Override
@@ -214,9 +326,11 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
     private void load() {
         try {
-            LoadedModels models = properties.hasCheckpoints() ? fromCheckpoints() : demo();
-            status = new Status(State.LOADED, null, models.provenance(),
-                    models.encoder() == null ? null : models.encoder().device());
+            Optional<ModelCatalog.ActiveSet> active = activeSet();
+            LoadedModels models = active.isPresent() ? fromCatalog(active.get())
+                    : properties.hasCheckpoints() ? fromCheckpoints() : demo();
+            active.ifPresent(set -> loadedGeneration = set.generation());
+            swap(models);
             loaded.complete(models);
             log.info("HIPT models loaded on {}: model version {}, untrained {}, checkpoints {}", status.device(),
                     models.provenance().modelVersion(), models.provenance().untrained(),
@@ -265,8 +379,36 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         if (survivalPath != null) {
             sha.put("survival", sha256("hipt.model.survival-checkpoint", survivalPath));
         }
-        Provenance provenance = new Provenance(modelVersion(sha, properties.subtypeClasses()), false, Map.copyOf(sha));
+        Provenance provenance = new Provenance(modelVersion(sha), false, Map.copyOf(sha));
+        return assemble(vit256, vit4k, subtypePath, properties.subtypeClasses(), survivalPath, provenance);
+    }
 
+    /** The active set of the model registry, with the registered ids in the provenance. */
+    private LoadedModels fromCatalog(ModelCatalog.ActiveSet set) {
+        Map<String, String> sha = new LinkedHashMap<>();
+        Map<String, String> ids = new LinkedHashMap<>();
+        sha.put("vit256", set.vit256().sha256());
+        ids.put("vit256", set.vit256().id().toString());
+        sha.put("vit4k", set.vit4k().sha256());
+        ids.put("vit4k", set.vit4k().id().toString());
+        set.subtype().ifPresent(h -> {
+            sha.put("subtype", h.sha256());
+            ids.put("subtype", h.id().toString());
+        });
+        set.survival().ifPresent(h -> {
+            sha.put("survival", h.sha256());
+            ids.put("survival", h.id().toString());
+        });
+        Provenance provenance = new Provenance(modelVersion(sha), false, Map.copyOf(sha), Map.copyOf(ids));
+        return assemble(set.vit256().file(), set.vit4k().file(),
+                set.subtype().map(ModelCatalog.Checkpoint::file).orElse(null),
+                set.subtype().map(ModelCatalog.Checkpoint::classes).orElse(List.of()),
+                set.survival().map(ModelCatalog.Checkpoint::file).orElse(null), provenance);
+    }
+
+    /** Every model of a set is built here, through the {@link ModelFactory}. */
+    private LoadedModels assemble(Path vit256, Path vit4k, Path subtypePath, List<String> subtypeClasses,
+                                  Path survivalPath, Provenance provenance) {
         RegionEncoder encoder = null;
         SlideHead subtype = null;
         try {
@@ -276,28 +418,26 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
                     () -> factory.head(subtypePath, properties.device(), properties.vit256BatchSize()));
             SlideHead survival = survivalPath == null ? null : load("hipt.model.survival-checkpoint",
                     () -> factory.head(survivalPath, properties.device(), properties.vit256BatchSize()));
-            return new LoadedModels(encoder, Optional.ofNullable(subtype), properties.subtypeClasses(),
+            return new LoadedModels(encoder, Optional.ofNullable(subtype), subtypeClasses,
                     Optional.ofNullable(survival), provenance);
         } catch (RuntimeException e) {
-            closeQuietly(encoder);
-            closeQuietly(subtype);
+            closeModel(encoder);
+            closeModel(subtype);
             throw e;
         }
     }
 
     /**
-     * The model version: the first 12 hex digits of the sha256 over the checkpoints' sha256s (and the subtype class
-     * names), so the same files always give the same version and any other file a different one.
+     * The model version, which names the backbone: the first 12 hex digits of the sha256 over the ViT-256 and ViT-4K
+     * sha256s, so the same files always give the same version and any other backbone file a different one. Heads do
+     * not enter it: region embeddings belong to the backbone alone, and a new head never re-encodes a region.
      */
-    static String modelVersion(Map<String, String> sha256ByRole, List<String> subtypeClasses) {
+    static String modelVersion(Map<String, String> sha256ByRole) {
         StringBuilder text = new StringBuilder();
-        for (String role : List.of("vit256", "vit4k", "subtype", "survival")) {
+        for (String role : List.of("vit256", "vit4k")) {
             if (sha256ByRole.containsKey(role)) {
                 text.append(role).append('=').append(sha256ByRole.get(role)).append('\n');
             }
-        }
-        if (sha256ByRole.containsKey("subtype")) {
-            text.append("subtype-classes=").append(String.join(",", subtypeClasses)).append('\n');
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
@@ -355,11 +495,107 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         return path;
     }
 
-    private static void closeQuietly(Object resource) {
+    /** Makes {@code models} the set new callers get; the one before is closed now or when its last lease ends. */
+    private void swap(LoadedModels models) {
+        Loaded next = new Loaded(models);
+        Loaded old;
+        synchronized (usage) {
+            if (releasing) {
+                old = next;
+            } else {
+                old = current;
+                current = next;
+                if (old != null && old.leases > 0) {
+                    retired.add(old);
+                    old = null;
+                }
+            }
+        }
+        if (old == next) {
+            closeQuietly(next);
+            return;
+        }
+        status = new Status(State.LOADED, null, models.provenance(),
+                models.encoder() == null ? null : models.encoder().device());
+        closeQuietly(old);
+    }
+
+    private Optional<ModelCatalog.ActiveSet> activeSet() {
+        if (catalog == null) {
+            return Optional.empty();
+        }
+        try {
+            return catalog.active();
+        } catch (RuntimeException e) {
+            log.warn("Cannot read the active models from the model registry; using hipt.model.*: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void startPolling() {
+        if (catalog == null || poller != null) {
+            return;
+        }
+        poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "hipt-model-activation");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = catalog.pollInterval().toMillis();
+        poller.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Loads and swaps to the active set when the catalog's generation moved since the set now loaded. */
+    void poll() {
+        State state = status.state();
+        if (!running || state == State.LOADING || state == State.NOT_STARTED) {
+            return;
+        }
+        long generation;
+        try {
+            generation = catalog.generation();
+        } catch (RuntimeException e) {
+            log.debug("Model activation poll failed: {}", e.getMessage());
+            return;
+        }
+        if (generation == loadedGeneration || generation == failedGeneration) {
+            return;
+        }
+        try {
+            Optional<ModelCatalog.ActiveSet> set = catalog.active();
+            if (set.isEmpty()) {
+                loadedGeneration = generation;
+                return;
+            }
+            LoadedModels models = fromCatalog(set.get());
+            swap(models);
+            loadedGeneration = set.get().generation();
+            log.info("Swapped to the newly activated HIPT models: model version {}, registered models {}",
+                    models.provenance().modelVersion(), models.provenance().modelIds());
+        } catch (RuntimeException | LinkageError e) {
+            failedGeneration = generation;
+            log.error("The newly activated HIPT models could not be loaded; the models loaded before keep serving: {}",
+                    e.getMessage(), e);
+        }
+    }
+
+    private void closeQuietly(Loaded set) {
+        if (set != null) {
+            factory.release(set.models);
+        }
+    }
+
+    private void closeQuietly(LoadedModels models) {
+        if (models != null) {
+            factory.release(models);
+        }
+    }
+
+    private static void closeModel(Object resource) {
         if (resource instanceof LoadedModels m) {
-            closeQuietly(m.encoder());
-            m.subtype().ifPresent(CheckpointModelProvider::closeQuietly);
-            m.survival().ifPresent(CheckpointModelProvider::closeQuietly);
+            closeModel(m.encoder());
+            m.subtype().ifPresent(CheckpointModelProvider::closeModel);
+            m.survival().ifPresent(CheckpointModelProvider::closeModel);
         } else if (resource instanceof AutoCloseable c) {
             try {
                 c.close();
@@ -379,6 +615,11 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize);
 
         SlideHead head(Path checkpoint, DevicePreference device, int vit256BatchSize);
+
+        /** Frees a set's native memory: it is swapped out and no lease holds it, or the process stops. */
+        default void release(LoadedModels models) {
+            closeModel(models);
+        }
     }
 
     /** The model feature's loaders: every call into {@code dev.hipt.model} for loading lives here. */

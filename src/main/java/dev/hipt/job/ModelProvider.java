@@ -23,6 +23,28 @@ public interface ModelProvider {
         return () -> { };
     }
 
+    /**
+     * The models with a hold on them until the lease is closed: activating other models (see {@link ModelCatalog})
+     * releases these only once no lease holds them. A job takes one for its whole run, so that one slide is
+     * analysed with one set. Batches still take {@link #inUse()} for shutdown.
+     */
+    default Lease lease() {
+        return new Lease(models(), () -> { });
+    }
+
+    /**
+     * A hold on one set of models.
+     *
+     * @param models the models held
+     * @param hold   released by {@link #close()}
+     */
+    record Lease(LoadedModels models, InUse hold) implements AutoCloseable {
+        @Override
+        public void close() {
+            hold.close();
+        }
+    }
+
     /** One batch's hold on the models. */
     interface InUse extends AutoCloseable {
         @Override

@@ -79,6 +79,15 @@ public final class CheckpointReader {
         }
     }
 
+    /**
+     * Whether {@code file} is a PyTorch zip checkpoint ({@code .pth}), as opposed to a safetensors file.
+     *
+     * @throws CheckpointException if it is neither
+     */
+    public static boolean isPytorchZip(Path file) {
+        return CheckpointFormat.detect(file) == CheckpointFormat.PYTORCH_ZIP;
+    }
+
     /** The SHA-256 of {@code file}'s bytes as lower-case hex, for provenance. */
     public static String sha256(Path file) {
         MessageDigest digest;

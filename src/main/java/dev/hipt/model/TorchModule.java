@@ -92,6 +92,16 @@ public abstract class TorchModule extends AbstractBlock {
     }
 
     /**
+     * Checks that {@code weights} has every parameter of this module tree under its PyTorch name and in its shape,
+     * without creating anything native; entries this module does not use are ignored.
+     *
+     * @throws CheckpointException naming the first missing or mis-shaped parameter
+     */
+    public final void check(StateDict weights) {
+        parameterShapes().forEach(weights::get);
+    }
+
+    /**
      * Sets every parameter from {@code weights} (entries this module does not use are ignored), creating the
      * arrays in {@code manager}. All names and shapes are checked before anything changes: a missing or mis-shaped
      * parameter is a {@link CheckpointException} that names it. Parameters keep their frozen/trainable state.

@@ -41,6 +41,16 @@ public final class ErrorCodes {
      * slide with the loaded models, or load the ones it was analysed with.
      */
     public static final String MODEL_CHANGED = "MODEL_CHANGED";
+    /** 422: a model checkpoint that is not one, is truncated, or that the restricted unpickler refuses. */
+    public static final String MODEL_CHECKPOINT_INVALID = "MODEL_CHECKPOINT_INVALID";
+    /** 422: a checkpoint's tensors do not fit the model kind it is registered as (missing or mis-shaped). */
+    public static final String MODEL_KIND_MISMATCH = "MODEL_KIND_MISMATCH";
+    /** 422: a subtype head whose class count differs from the class names given with it. */
+    public static final String MODEL_CLASSES_MISMATCH = "MODEL_CLASSES_MISMATCH";
+    /** 403: a server path to register a model from is outside {@code hipt.model.registry.allowed-dirs}. */
+    public static final String MODEL_PATH_NOT_ALLOWED = "MODEL_PATH_NOT_ALLOWED";
+    /** 422: a server path to register a model from names no readable file. */
+    public static final String MODEL_PATH_NOT_FOUND = "MODEL_PATH_NOT_FOUND";
     /** 500: a defect or an infrastructure failure; never caused by bad input. */
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 

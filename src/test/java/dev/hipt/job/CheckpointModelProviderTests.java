@@ -181,19 +181,77 @@ class CheckpointModelProviderTests {
     }
 
     @Test
-    void modelVersionIsStableAndChangesWithAnyCheckpointOrClassList() {
+    void modelVersionNamesTheBackboneAndNoHead() {
         Map<String, String> vits = Map.of("vit256", "a".repeat(64), "vit4k", "b".repeat(64));
         Map<String, String> withHead = Map.of("vit256", "a".repeat(64), "vit4k", "b".repeat(64),
                 "subtype", "c".repeat(64));
 
-        String version = CheckpointModelProvider.modelVersion(vits, List.of());
+        String version = CheckpointModelProvider.modelVersion(vits);
 
-        assertThat(version).matches("[0-9a-f]{12}").isEqualTo(CheckpointModelProvider.modelVersion(vits, List.of()));
-        assertThat(CheckpointModelProvider.modelVersion(Map.of("vit256", "a".repeat(64), "vit4k", "d".repeat(64)),
-                List.of())).isNotEqualTo(version);
-        assertThat(CheckpointModelProvider.modelVersion(withHead, List.of("IDC", "ILC")))
-                .isNotEqualTo(version)
-                .isNotEqualTo(CheckpointModelProvider.modelVersion(withHead, List.of("ILC", "IDC")));
+        assertThat(version).matches("[0-9a-f]{12}").isEqualTo(CheckpointModelProvider.modelVersion(vits));
+        assertThat(CheckpointModelProvider.modelVersion(Map.of("vit256", "a".repeat(64), "vit4k", "d".repeat(64))))
+                .isNotEqualTo(version);
+        assertThat(CheckpointModelProvider.modelVersion(withHead)).as("a head never changes the backbone's version")
+                .isEqualTo(version);
+    }
+
+    @Test
+    void swapsToNewlyActivatedModelsAndReleasesTheOldOnesOnlyOnceNoLeaseHoldsThem() {
+        FakeFactory factory = new FakeFactory();
+        FakeCatalog catalog = new FakeCatalog();
+        catalog.activate("vit256-a", "vit4k-a", null);
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, false), factory,
+                catalog);
+        provider.start();
+        try {
+            LoadedModels first = provider.models();
+            assertThat(first.provenance().modelIds()).containsEntry("vit256", catalog.id("vit256-a").toString());
+            assertThat(first.subtype()).isEmpty();
+
+            ModelProvider.Lease job = provider.lease();
+            catalog.activate("vit256-a", "vit4k-a", "head-b");
+            provider.poll();
+
+            LoadedModels second = provider.models();
+            assertThat(second).isNotSameAs(first);
+            assertThat(second.provenance().modelIds()).containsEntry("subtype", catalog.id("head-b").toString());
+            assertThat(second.provenance().modelVersion()).as("same backbone, same version")
+                    .isEqualTo(first.provenance().modelVersion());
+            assertThat(second.subtypeClasses()).containsExactly("A", "B");
+            assertThat(job.models()).isSameAs(first);
+            assertThat(factory.released).as("a job still holds the first set").isEmpty();
+            job.close();
+            assertThat(factory.released).containsExactly(first);
+
+            catalog.activate("vit256-c", "vit4k-a", "head-b");
+            provider.poll();
+            assertThat(factory.released).containsExactly(first, second);
+            assertThat(provider.models().provenance().modelVersion()).isNotEqualTo(first.provenance().modelVersion());
+        } finally {
+            provider.stop();
+        }
+    }
+
+    @Test
+    void keepsServingTheLoadedModelsWhenNewlyActivatedOnesFailToLoad() {
+        FakeFactory factory = new FakeFactory();
+        FakeCatalog catalog = new FakeCatalog();
+        catalog.activate("vit256-a", "vit4k-a", null);
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, false), factory,
+                catalog);
+        provider.start();
+        try {
+            LoadedModels first = provider.models();
+            catalog.activate("broken", "vit4k-a", null);
+            provider.poll();
+
+            assertThat(provider.models()).isSameAs(first);
+            assertThat(provider.ready()).isTrue();
+            assertThat(factory.released).isEmpty();
+        } finally {
+            provider.stop();
+        }
+        assertThat(factory.released).as("stop releases what is loaded").hasSize(1);
     }
 
     @Test
@@ -227,7 +285,7 @@ class CheckpointModelProviderTests {
                     "subtype", checkpoints.get("slide_subtype.pt").get("sha256").asString(),
                     "survival", checkpoints.get("slide_survival.pt").get("sha256").asString()));
             assertThat(models.provenance().modelVersion()).isEqualTo(CheckpointModelProvider.modelVersion(
-                    models.provenance().checkpointSha256(), List.of("A", "B", "C")));
+                    models.provenance().checkpointSha256()));
             assertThat(models.encoder().vit256Depth()).isEqualTo(2);
             assertThat(models.subtype()).hasValueSatisfying(h -> assertThat(h.outputs()).isEqualTo(3));
             assertThat(models.survival()).hasValueSatisfying(h -> assertThat(h.outputs()).isEqualTo(4));
@@ -256,6 +314,12 @@ class CheckpointModelProviderTests {
 
         final AtomicLong randomSeed = new AtomicLong(-1);
         volatile CountDownLatch gate;
+        final List<LoadedModels> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void release(LoadedModels models) {
+            released.add(models);
+        }
 
         @Override
         public String sha256(Path file) {
@@ -264,6 +328,9 @@ class CheckpointModelProviderTests {
 
         @Override
         public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
+            if (vit256.getFileName().toString().equals("broken")) {
+                throw new ModelLoadException("broken checkpoint", null);
+            }
             return null;
         }
 
@@ -283,6 +350,45 @@ class CheckpointModelProviderTests {
         @Override
         public SlideHead head(Path checkpoint, DevicePreference device, int vit256BatchSize) {
             return null;
+        }
+    }
+
+    /** The registry's active set, in memory; every activation moves the generation. */
+    private static final class FakeCatalog implements ModelCatalog {
+
+        private final Map<String, java.util.UUID> ids = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile long generation;
+        private volatile ActiveSet active;
+
+        void activate(String vit256, String vit4k, String subtype) {
+            long next = generation + 1;
+            active = new ActiveSet(next, checkpoint(vit256), checkpoint(vit4k),
+                    java.util.Optional.ofNullable(subtype).map(this::checkpoint), java.util.Optional.empty());
+            generation = next;
+        }
+
+        java.util.UUID id(String name) {
+            return ids.computeIfAbsent(name, n -> java.util.UUID.randomUUID());
+        }
+
+        private Checkpoint checkpoint(String name) {
+            return new Checkpoint(id(name), name + "-sha", Path.of(name), name.startsWith("head") ? List.of("A", "B")
+                    : List.of());
+        }
+
+        @Override
+        public long generation() {
+            return generation;
+        }
+
+        @Override
+        public Duration pollInterval() {
+            return Duration.ofHours(1);
+        }
+
+        @Override
+        public java.util.Optional<ActiveSet> active() {
+            return java.util.Optional.ofNullable(active);
         }
     }
 }
