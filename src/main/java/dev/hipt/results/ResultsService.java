@@ -27,7 +27,10 @@ class ResultsService {
 
     private final JdbcRegionResults results;
 
-    ResultsService(JdbcRegionResults results) {
+    private final org.springframework.beans.factory.ObjectProvider<KnnSubtyping> knn;
+
+    ResultsService(JdbcRegionResults results, org.springframework.beans.factory.ObjectProvider<KnnSubtyping> knn) {
+        this.knn = knn;
         this.results = results;
     }
 
@@ -47,7 +50,13 @@ class ResultsService {
         SlideResult r = stored.result();
         return new SlidePredictions(slideId, SubtypePredictionView.of(r.subtype()),
                 SurvivalPredictionView.of(r.survival()), note(stored.provenance(), r),
-                ModelProvenance.of(stored.provenance()));
+                ModelProvenance.of(stored.provenance()), knn(slideId, stored));
+    }
+
+    private KnnSubtyping.Prediction knn(UUID slideId, StoredSlideResult stored) {
+        KnnSubtyping subtyping = knn.getIfAvailable();
+        return subtyping == null ? null : subtyping.predict(slideId, stored.provenance().modelVersion(),
+                stored.result().meanCls4k()).orElse(null);
     }
 
     SimilarSlides similar(UUID slideId, int k) {

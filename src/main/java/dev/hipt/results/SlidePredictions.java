@@ -11,5 +11,7 @@ public record SlidePredictions(
         @Schema(nullable = true, description = "null when no subtype head was configured") SubtypePredictionView subtype,
         @Schema(nullable = true, description = "null when no survival head was configured") SurvivalPredictionView survival,
         @Schema(nullable = true, description = "Why a prediction is missing; null when both are present") String note,
-        ModelProvenance provenance) {
+        ModelProvenance provenance,
+        @Schema(nullable = true, description = "kNN subtyping from the active reference label set; null when none is"
+                + " active") KnnSubtyping.Prediction knn) {
 }

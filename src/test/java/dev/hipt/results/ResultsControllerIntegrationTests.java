@@ -68,7 +68,8 @@ class ResultsControllerIntegrationTests {
         jdbc.sql("DELETE FROM region_embedding").update();
         jdbc.sql("DELETE FROM slide_result").update();
         results = new JdbcRegionResults(jdbc, new TempDirBlobStore(blobRoot));
-        mvc = MockMvcBuilders.standaloneSetup(new ResultsController(new ResultsService(results)))
+        mvc = MockMvcBuilders.standaloneSetup(new ResultsController(new ResultsService(results,
+                new org.springframework.beans.factory.support.StaticListableBeanFactory().getBeanProvider(KnnSubtyping.class))))
                 .setControllerAdvice(new ApiExceptionAdvice())
                 .alwaysDo(result -> OpenApiResponseValidator.instance().assertValid(result.getRequest().getMethod(),
                         result.getRequest().getRequestURI(), result.getResponse().getStatus(),
