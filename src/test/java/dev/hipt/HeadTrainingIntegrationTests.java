@@ -94,12 +94,17 @@ class HeadTrainingIntegrationTests extends ServiceIntegrationTestSupport {
                     .getStatusCode().value()).isEqualTo(200);
         }
 
+        // Activation is a database state that every replica's provider picks up within its poll interval; analyse
+        // the new slide once this replica has loaded both heads.
+        await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> assertThat(JSON.readTree(admin.get()
+                .uri("/actuator/info").retrieve().body(String.class)).path("models").path("checkpoints")
+                .has("survival")).isTrue());
         UUID fresh = upload(TestSlideImages.tissue(46), "LIMS-46");
         JsonNode predictions = JSON.readTree(client.get().uri("/api/v1/slides/" + fresh + "/predictions").retrieve()
                 .body(String.class));
         assertThat(predictions.path("subtype").path("classes").toString()).as(predictions.toString())
                 .isEqualTo("[\"IDC\",\"ILC\"]");
-        assertThat(predictions.path("survival").path("hazards")).hasSize(4);
+        assertThat(predictions.path("survival").path("hazards")).as(predictions.toString()).hasSize(4);
         assertThat(predictions.path("knn").isNull()).as("no reference label set active yet").isTrue();
 
         assertThat(admin.post().uri("/api/v1/admin/label-sets/" + labels + "/activate").retrieve()

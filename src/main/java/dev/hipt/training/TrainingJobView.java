@@ -22,6 +22,7 @@ public record TrainingJobView(UUID id, HeadTask task, UUID labelSetId, JobStatus
                               @Schema(nullable = true) Instant finishedAt) {
 
     /** Epochs done of the most planned (early stopping may end sooner). */
+    @Schema(name = "TrainingProgress")
     public record Progress(int epoch, int epochs) {
     }
 
@@ -31,6 +32,7 @@ public record TrainingJobView(UUID id, HeadTask task, UUID labelSetId, JobStatus
      * @param metrics validation metrics: accuracy, balancedAccuracy, auc (subtype) or cIndex (survival); a metric
      *                that is undefined on the validation slides is null
      */
+    @Schema(name = "TrainingEpoch")
     public record Epoch(int epoch, double trainLoss, double validationLoss, Map<String, Object> metrics) {
     }
 }
