@@ -364,8 +364,8 @@ public final class RegionEncoder implements AutoCloseable {
     /**
      * The last-block CLS-to-patch attention of both ViTs for one preprocessed region {@code [3, side, side]}
      * ({@code side} a multiple of 256), as HIPT's {@code get_region_attention_scores} computes it: ViT-256 per patch,
-     * then ViT-4K over the region's grid of ViT-256 CLS tokens. Always runs this eager model, whatever engine the
-     * analysis uses, because only it exposes the attention weights.
+     * then ViT-4K over the region's grid of ViT-256 CLS tokens. Runs the engine the encoder runs: the compiled
+     * modules return the last block's attention beside the CLS tokens, as the eager blocks do.
      */
     public RegionAttention attention(float[] chw, int side) {
         if (side % PATCH != 0 || side == 0 || chw.length != CHANNELS * side * side) {
@@ -396,14 +396,16 @@ public final class RegionEncoder implements AutoCloseable {
                 }
                 try (NDManager step = call.newSubManager();
                      NDArray images = step.create(batch, new Shape(n, CHANNELS, PATCH, PATCH))) {
-                    NDList out = vit256.forwardImages(images, true);
+                    NDList out = compiled256 != null ? compiled256.forwardImages(images)
+                            : vit256.forwardImages(images, true);
                     System.arraycopy(out.get(0).toFloatArray(), 0, cls, start * d256, n * d256);
                     float[] a = out.get(1).toFloatArray();
                     System.arraycopy(a, 0, attention256, start * vit256.heads() * tokens256, a.length);
                 }
             }
             try (NDArray tokens = call.create(cls, new Shape(1, patches, d256))) {
-                NDList out = vit4k.forwardTokens(tokens, grid, grid, true);
+                NDList out = compiled4k != null ? compiled4k.forward(tokens, grid, grid)
+                        : vit4k.forwardTokens(tokens, grid, grid, true);
                 return new RegionAttention(patches, vit256.heads(), attention256, vit4k.heads(),
                         out.get(1).toFloatArray());
             }
@@ -427,7 +429,9 @@ public final class RegionEncoder implements AutoCloseable {
                 }
                 try (NDManager step = call.newSubManager();
                      NDArray tokens = step.create(cls, new Shape(1, patches, d256))) {
-                    out.add(vit4k.forwardTokens(tokens, grid, grid, true).get(1).toFloatArray());
+                    NDList result = compiled4k != null ? compiled4k.forward(tokens, grid, grid)
+                            : vit4k.forwardTokens(tokens, grid, grid, true);
+                    out.add(result.get(1).toFloatArray());
                 }
             }
         }
