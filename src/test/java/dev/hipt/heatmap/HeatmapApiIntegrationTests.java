@@ -46,6 +46,8 @@ import tools.jackson.databind.json.JsonMapper;
         "hipt.model.subtype-classes=A,B,C",
         "hipt.model.survival-checkpoint=${hipt.reference.dir}/slide_survival.pt",
         "hipt.model.device=cpu",
+        // the reference contract (1e-4) is float32's; the compiled path (the default) runs it
+        "hipt.model.precision=fp32",
         "hipt.job.polling-interval=200ms"})
 class HeatmapApiIntegrationTests extends ServiceIntegrationTestSupport {
 
