@@ -1,21 +1,14 @@
 package dev.hipt.model;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Writes PyTorch zip checkpoints that {@code torch.load} reads: {@code archive/data.pkl} (pickle protocol 2),
@@ -29,10 +22,6 @@ import java.util.zip.ZipOutputStream;
 public final class TorchCheckpointWriter {
 
     static final String ARCHIVE = "archive/";
-    private static final int ALIGNMENT = 64;
-    /** 1980-01-01, the earliest DOS date: fixed, so equal weights give byte-identical files. */
-    private static final long ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0)
-            .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
 
     /**
      * An {@code argparse.Namespace} (the {@code args} of a DINO checkpoint): pickled as Python does, a
@@ -71,11 +60,9 @@ public final class TorchCheckpointWriter {
         List<Tensor> storages = new ArrayList<>();
         byte[] pickle = pickle(root, storages);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (CountingOutputStream counting = new CountingOutputStream(
-                new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20));
-             ZipOutputStream zip = new ZipOutputStream(counting, StandardCharsets.UTF_8)) {
-            putBytes(zip, counting, ARCHIVE + "data.pkl", pickle);
-            putBytes(zip, counting, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+        try (StoredZip zip = new StoredZip(tmp)) {
+            zip.putBytes(ARCHIVE + "data.pkl", pickle);
+            zip.putBytes(ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             // torch.save writes storages in the string order of their keys: 0, 1, 10, 11, ..., 2, ...
             List<String> sorted = new ArrayList<>();
             for (int i = 0; i < storages.size(); i++) {
@@ -83,9 +70,9 @@ public final class TorchCheckpointWriter {
             }
             sorted.sort(null);
             for (String key : sorted) {
-                putFloats(zip, counting, ARCHIVE + "data/" + key, storages.get(Integer.parseInt(key)).data());
+                zip.putFloats(ARCHIVE + "data/" + key, storages.get(Integer.parseInt(key)).data());
             }
-            putBytes(zip, counting, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            zip.putBytes(ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             Safetensors.deleteQuietly(tmp);
             throw new CheckpointException("cannot write checkpoint " + file + ": " + e, e);
@@ -221,81 +208,6 @@ public final class TorchCheckpointWriter {
             s *= shape[d];
         }
         return stride;
-    }
-
-    private static void putBytes(ZipOutputStream zip, CountingOutputStream counting, String name, byte[] bytes)
-            throws IOException {
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        startEntry(zip, counting, name, bytes.length, crc.getValue());
-        zip.write(bytes);
-        zip.closeEntry();
-    }
-
-    private static void putFloats(ZipOutputStream zip, CountingOutputStream counting, String name, float[] data)
-            throws IOException {
-        CRC32 crc = new CRC32();
-        Safetensors.writeFloats(new OutputStream() {
-            @Override
-            public void write(int b) {
-                crc.update(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                crc.update(b, off, len);
-            }
-        }, data);
-        startEntry(zip, counting, name, 4L * data.length, crc.getValue());
-        Safetensors.writeFloats(zip, data);
-        zip.closeEntry();
-    }
-
-    /** Starts a stored entry whose data begins on a 64-byte boundary, padded by an extra field as PyTorch pads it. */
-    private static void startEntry(ZipOutputStream zip, CountingOutputStream counting, String name, long size,
-            long crc) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(size);
-        entry.setCompressedSize(size);
-        entry.setCrc(crc);
-        entry.setTime(ENTRY_TIME);
-        int nameLength = name.getBytes(StandardCharsets.UTF_8).length;
-        long zip64 = size >= 0xFFFFFFFFL ? 20 : 0; // ZipOutputStream then adds a ZIP64 extra field of its own
-        long headerEnd = counting.count() + 30 + nameLength + zip64 + 4;
-        int padding = (int) ((ALIGNMENT - headerEnd % ALIGNMENT) % ALIGNMENT);
-        byte[] extra = new byte[4 + padding];
-        extra[0] = 'F';
-        extra[1] = 'B';
-        extra[2] = (byte) padding;
-        extra[3] = (byte) (padding >>> 8);
-        java.util.Arrays.fill(extra, 4, extra.length, (byte) 'Z');
-        entry.setExtra(extra);
-        zip.putNextEntry(entry);
-    }
-
-    private static final class CountingOutputStream extends FilterOutputStream {
-        private long count;
-
-        CountingOutputStream(OutputStream out) {
-            super(out);
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 
     /** The few pickle protocol 2 opcodes a state dict needs, memoizing globals and strings as Python does. */
