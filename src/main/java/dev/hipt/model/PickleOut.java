@@ -113,6 +113,12 @@ final class PickleOut {
         out.write('N');
     }
 
+    /** A Python float (BINFLOAT: big-endian IEEE double). */
+    void binfloat(double v) {
+        out.write('G');
+        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN).putDouble(v).array());
+    }
+
     void emptyDict() {
         out.write('}');
     }
