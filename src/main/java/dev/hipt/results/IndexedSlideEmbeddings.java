@@ -200,8 +200,8 @@ final class IndexedSlideEmbeddings {
     }
 
     private static List<Row> chunk(JdbcClient jdbc, Row after) {
-        String where = after == null ? ""
-                : " WHERE slide_id > :slide OR (slide_id = :slide AND model_version > :version)";
+        // a row-value comparison, so PostgreSQL walks the primary key from there instead of filtering the table
+        String where = after == null ? "" : " WHERE (slide_id, model_version) > (:slide, :version)";
         JdbcClient.StatementSpec sql = jdbc.sql("SELECT slide_id, model_version, mean_cls4k, created_at"
                 + " FROM slide_result" + where + " ORDER BY slide_id, model_version FETCH FIRST " + LOAD_CHUNK
                 + " ROWS ONLY");
