@@ -1,22 +1,18 @@
 package dev.hipt.results;
 
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
-import org.springframework.jdbc.core.RowCallbackHandler;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
  * The read seam for features that learn from many analysed slides (training, kNN subtyping): each slide's newest
- * slide embedding in bulk, and a slide's stored cls256 grids.
+ * slide embedding in bulk, the nearest slides among a set (kNN), and a slide's stored cls256 grids.
  */
 @Component
 public class AnalysedSlideVectors {
-
-    private static final int CHUNK = 500;
 
     /**
      * A slide's newest analysis, without its regions.
@@ -28,33 +24,29 @@ public class AnalysedSlideVectors {
     public record Newest(UUID slideId, String modelVersion, int regions, float[] meanCls4k) {
     }
 
-    private final JdbcClient jdbc;
-    private final RegionResults regions;
+    private final JdbcRegionResults results;
 
-    AnalysedSlideVectors(JdbcClient jdbc, RegionResults regions) {
-        this.jdbc = jdbc;
-        this.regions = regions;
+    AnalysedSlideVectors(JdbcRegionResults results) {
+        this.results = results;
     }
 
     /** The newest analysis of each of these slides that has one. */
     public Map<UUID, Newest> newest(Collection<UUID> slideIds) {
-        Map<UUID, Newest> out = new LinkedHashMap<>();
-        List<UUID> ids = List.copyOf(slideIds);
-        for (int from = 0; from < ids.size(); from += CHUNK) {
-            // Oldest first, so a newer analysis of a slide replaces an older one in the map.
-            jdbc.sql("SELECT slide_id, model_version, regions, mean_cls4k FROM slide_result"
-                            + " WHERE slide_id IN (:ids) ORDER BY created_at, model_version")
-                    .param("ids", ids.subList(from, Math.min(ids.size(), from + CHUNK)))
-                    .query((RowCallbackHandler) rs -> {
-                        UUID id = rs.getObject(1, UUID.class);
-                        out.put(id, new Newest(id, rs.getString(2), rs.getInt(3), Vectors.fromBytes(rs.getBytes(4))));
-                    });
-        }
-        return out;
+        return results.embeddings().newest(slideIds);
+    }
+
+    /**
+     * The {@code k} slides of {@code among} whose newest analysis is of {@code modelVersion} nearest to
+     * {@code slideEmbedding} by cosine, most similar first, leaving out {@code exclude}; from the in-memory index,
+     * O(|among|).
+     */
+    public List<SimilarSlides.SimilarSlide> nearest(String modelVersion, float[] slideEmbedding, int k,
+                                                    Set<UUID> among, UUID exclude) {
+        return results.embeddings().nearestAmong(modelVersion, slideEmbedding, k, among, exclude);
     }
 
     /** Each region's cls256 grid {@code [patches x 384]} of the slide's results of {@code modelVersion}. */
     public List<float[]> cls256(UUID slideId, String modelVersion) {
-        return regions.load(slideId, modelVersion, true).stream().map(RegionResult::cls256).toList();
+        return results.load(slideId, modelVersion, true).stream().map(RegionResult::cls256).toList();
     }
 }

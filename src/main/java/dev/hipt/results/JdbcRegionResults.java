@@ -16,12 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -32,6 +34,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Writes are idempotent without vendor-specific upserts: update the row, insert it when there was none, and update
  * again when a concurrent writer inserted first. A region's blob is written before its row, so a row never points at a
  * missing blob; the blob key is fixed per (slide, model version, geometry), so a rewrite replaces the blob.
+ *
+ * <p>It also owns the in-memory similar-slides index over the slide results ({@link IndexedSlideEmbeddings}), so
+ * that no slide result is written or deleted without the index hearing of it: a write stamps the slide's change row
+ * first (which other replicas poll) and refreshes the slide in this replica's index once committed.
  */
 @Repository
 class JdbcRegionResults implements RegionResults {
@@ -46,12 +52,21 @@ class JdbcRegionResults implements RegionResults {
     private static final String BY_GEOMETRY =
             " WHERE slide_id = ? AND model_version = ? AND x = ? AND y = ? AND width = ? AND height = ?";
 
+    private static final Logger log = LoggerFactory.getLogger(JdbcRegionResults.class);
+
     private final JdbcClient jdbc;
     private final BlobStore blobs;
+    private final IndexedSlideEmbeddings embeddings;
 
     JdbcRegionResults(JdbcClient jdbc, BlobStore blobs) {
         this.jdbc = jdbc;
         this.blobs = blobs;
+        this.embeddings = new IndexedSlideEmbeddings(jdbc);
+    }
+
+    /** The similar-slides index over the slide results this repository writes. */
+    IndexedSlideEmbeddings embeddings() {
+        return embeddings;
     }
 
     /** The slide-level result row with the provenance it was made with. */
@@ -172,6 +187,7 @@ class JdbcRegionResults implements RegionResults {
                 result.subtype() == null ? null : JSON.writeValueAsString(result.subtype()),
                 result.survival() == null ? null : JSON.writeValueAsString(result.survival()),
                 now(), slideId, version};
+        embeddings.markChanged(slideId);
         upsert("""
                 UPDATE slide_result SET regions = ?, mean_cls4k = ?, untrained = ?, provenance = ?, subtype = ?,
                   survival = ?, created_at = ?
@@ -179,13 +195,16 @@ class JdbcRegionResults implements RegionResults {
                 INSERT INTO slide_result (regions, mean_cls4k, untrained, provenance, subtype, survival, created_at,
                   slide_id, model_version)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", values);
+        refreshIndexAfterCommit(slideId);
     }
 
     @Override
     public void deleteForSlide(UUID slideId) {
+        embeddings.markChanged(slideId);
         // rows first: a row must never point at a blob that is gone; a blob left behind is only garbage
         jdbc.sql("DELETE FROM region_embedding WHERE slide_id = ?").param(slideId).update();
         jdbc.sql("DELETE FROM slide_result WHERE slide_id = ?").param(slideId).update();
+        refreshIndexAfterCommit(slideId);
         try {
             blobs.deletePrefix(slidePrefix(slideId));
         } catch (IOException e) {
@@ -215,12 +234,29 @@ class JdbcRegionResults implements RegionResults {
                 .list();
     }
 
-    /** Visits the slide embedding (mean cls4k) of every slide analysed with {@code modelVersion}, row by row. */
-    void forEachSlideEmbedding(String modelVersion, BiConsumer<UUID, float[]> visitor) {
-        jdbc.sql("SELECT slide_id, mean_cls4k FROM slide_result WHERE model_version = ?")
-                .param(modelVersion)
-                .query((RowCallbackHandler) rs ->
-                        visitor.accept(rs.getObject(1, UUID.class), Vectors.fromBytes(rs.getBytes(2))));
+    /**
+     * Brings the slide's entry in the similar-slides index up to date once the write is committed (at once outside a
+     * transaction). A failure here loses nothing: the slide's change stamp makes the next poll re-read it.
+     */
+    private void refreshIndexAfterCommit(UUID slideId) {
+        Runnable refresh = () -> {
+            try {
+                embeddings.refresh(List.of(slideId));
+            } catch (RuntimeException e) {
+                log.warn("Could not refresh slide {} in the similar-slides index (the next poll will): {}", slideId,
+                        e.toString());
+            }
+        };
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    refresh.run();
+                }
+            });
+        } else {
+            refresh.run();
+        }
     }
 
     InputStream openBlob(String key) throws IOException {

@@ -6,11 +6,8 @@ import dev.hipt.system.ApiException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -64,20 +61,9 @@ class ResultsService {
             throw ApiException.validationFailed("k must be between 1 and " + MAX_SIMILAR + ", was " + k);
         }
         StoredSlideResult stored = latest(slideId);
-        float[] query = stored.result().meanCls4k();
-        Comparator<SimilarSlides.SimilarSlide> byCosine = Comparator.comparingDouble(SimilarSlides.SimilarSlide::cosine);
-        PriorityQueue<SimilarSlides.SimilarSlide> best = new PriorityQueue<>(k + 1, byCosine);
-        results.forEachSlideEmbedding(stored.provenance().modelVersion(), (other, embedding) -> {
-            if (!other.equals(slideId) && embedding.length == query.length) {
-                best.add(new SimilarSlides.SimilarSlide(other, Vectors.cosine(query, embedding)));
-                if (best.size() > k) {
-                    best.poll();
-                }
-            }
-        });
-        List<SimilarSlides.SimilarSlide> similar = new ArrayList<>(best);
-        similar.sort(byCosine.reversed());
-        return new SimilarSlides(slideId, stored.provenance().modelVersion(), similar);
+        String version = stored.provenance().modelVersion();
+        return new SimilarSlides(slideId, version,
+                results.embeddings().nearest(version, stored.result().meanCls4k(), k, slideId));
     }
 
     /**

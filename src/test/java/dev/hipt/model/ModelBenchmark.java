@@ -307,7 +307,7 @@ public final class ModelBenchmark {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    static String cpuModel() throws IOException {
+    public static String cpuModel() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
             if (line.startsWith("model name")) {
                 return line.substring(line.indexOf(':') + 1).trim();
@@ -316,7 +316,7 @@ public final class ModelBenchmark {
         return System.getProperty("os.arch");
     }
 
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
