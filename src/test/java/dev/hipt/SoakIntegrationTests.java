@@ -614,10 +614,40 @@ class SoakIntegrationTests extends ServiceIntegrationTestSupport {
                 + "/" + col + "_" + row + ".png"), 1);
     }
 
+    /**
+     * The HDF5 export on a kept-alive connection, then a second request on the same connection: the download is
+     * streamed (an asynchronous dispatch ends it), and the connection must still serve the next request, as a
+     * pooling client expects.
+     */
     private void featuresH5() {
-        Answer answer = send(get("/api/v1/slides/" + slide + "/features.h5"), false);
-        if (expect("FEATURES_H5", answer, 200) && !answer.startsWith(HDF5_SIGNATURE)) {
-            failures.add("FEATURES_H5: the body is not HDF5");
+        counts.computeIfAbsent("FEATURES_H5", k -> new AtomicInteger()).incrementAndGet();
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout((int) ANSWER_BOUND.toMillis());
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(("GET /api/v1/slides/" + slide + "/features.h5 HTTP/1.1\r\nHost: localhost\r\nX-API-Key: "
+                    + CLIENT_KEY + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String head = readHead(in);
+            Matcher length = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
+            if (!head.startsWith("HTTP/1.1 200") || !length.find()) {
+                failures.add("FEATURES_H5: answered " + head.lines().findFirst().orElse("") + " without a length");
+                return;
+            }
+            byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
+            if (body.length < HDF5_SIGNATURE.length
+                    || !Arrays.equals(body, 0, HDF5_SIGNATURE.length, HDF5_SIGNATURE, 0, HDF5_SIGNATURE.length)) {
+                failures.add("FEATURES_H5: the body is not HDF5");
+                return;
+            }
+            out.write(("GET /api/v1/slides/" + slide + " HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + CLIENT_KEY
+                    + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String next = readHead(in);
+            if (!next.startsWith("HTTP/1.1 200")) {
+                failures.add("FEATURES_H5: the next request on the connection answered '"
+                        + next.lines().findFirst().orElse("(the connection was closed)") + "'");
+            }
+        } catch (IOException e) {
+            failures.add("FEATURES_H5: " + e);
         }
     }
 
