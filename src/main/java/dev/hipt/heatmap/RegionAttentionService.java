@@ -77,18 +77,19 @@ class RegionAttentionService {
         if (stored != null && stored.hasVit256() && stored.offsets() == properties.offsets()) {
             return new RegionView(slide, region, stored);
         }
-        LoadedModels loaded = modelsOf(slide);
-        encoding.acquireUninterruptibly();
-        try {
-            RgbImage pixels;
-            try (SlideImages.OpenedSlideImage opened = images.open(slideId)) {
-                pixels = reader.read(opened.image(), opened.mpp(), region.x(), region.y());
+        try (ModelProvider.Lease lease = leaseFor(slide)) {
+            encoding.acquireUninterruptibly();
+            try {
+                RgbImage pixels;
+                try (SlideImages.OpenedSlideImage opened = images.open(slideId)) {
+                    pixels = reader.read(opened.image(), opened.mpp(), region.x(), region.y());
+                }
+                RegionMaps maps = fromPixels(lease.models().encoder(), pixels, properties.offsets());
+                store.save(slideId, slide.modelVersion(), g, maps);
+                return new RegionView(slide, region, maps);
+            } finally {
+                encoding.release();
             }
-            RegionMaps maps = fromPixels(loaded.encoder(), pixels, properties.offsets());
-            store.save(slideId, slide.modelVersion(), g, maps);
-            return new RegionView(slide, region, maps);
-        } finally {
-            encoding.release();
         }
     }
 
@@ -108,8 +109,10 @@ class RegionAttentionService {
                 out.set(i, m);
             }
         }
-        if (!missing.isEmpty()) {
-            LoadedModels loaded = modelsOf(slide);
+        if (missing.isEmpty()) {
+            return out;
+        }
+        try (ModelProvider.Lease lease = leaseFor(slide)) {
             AnalysedSlide withGrids = analysed.newest(slide.slideId(), true);
             Map<Integer, float[]> grids = new HashMap<>();
             for (int i : missing) {
@@ -121,7 +124,7 @@ class RegionAttentionService {
                 }
                 grids.put(i, cls256);
             }
-            List<float[]> attention = loaded.encoder().attention4k(missing.stream().map(grids::get).toList());
+            List<float[]> attention = lease.models().encoder().attention4k(missing.stream().map(grids::get).toList());
             for (int k = 0; k < missing.size(); k++) {
                 int i = missing.get(k);
                 float[] a = attention.get(k);
@@ -136,15 +139,21 @@ class RegionAttentionService {
         return out;
     }
 
-    /** The loaded models, when they are the ones that analysed the slide. */
-    LoadedModels modelsOf(AnalysedSlide slide) {
-        LoadedModels loaded = models.models();
+    /**
+     * A lease on the loaded models, when they are the ones that analysed the slide; the caller closes it. The lease
+     * keeps an activation (of a head, say) from closing the models while they compute: without it the request saw
+     * their native memory freed under it.
+     */
+    ModelProvider.Lease leaseFor(AnalysedSlide slide) {
+        ModelProvider.Lease lease = models.lease();
+        LoadedModels loaded = lease.models();
         if (!loaded.provenance().modelVersion().equals(slide.modelVersion())) {
+            lease.close();
             throw new ApiException(HttpStatus.CONFLICT, ErrorCodes.MODEL_CHANGED, "Slide " + slide.slideId()
                     + " was analysed with model version " + slide.modelVersion() + " but " + loaded.provenance()
                     .modelVersion() + " is loaded: reanalyse the slide, or load the models it was analysed with");
         }
-        return loaded;
+        return lease;
     }
 
     static Geometry geometry(RegionResult r) {

@@ -2,6 +2,7 @@ package dev.hipt.heatmap;
 
 import dev.hipt.job.LoadedModels;
 import dev.hipt.job.ModelNotConfiguredException;
+import dev.hipt.job.ModelProvider;
 import dev.hipt.model.SlideHead;
 import dev.hipt.model.SubtypePrediction;
 import dev.hipt.results.AnalysedSlide;
@@ -43,12 +44,22 @@ public class RegionScores {
     public Scores of(AnalysedSlide slide) {
         int m = slide.regions().size();
         double[] tissue = slide.regions().stream().mapToDouble(RegionResult::tissueFraction).toArray();
-        Optional<LoadedModels> loaded = matchingModels(slide);
         boolean grids = slide.regions().stream().allMatch(r -> r.cls256() != null);
-        if (loaded.isEmpty() || !grids || m == 0) {
+        if (!grids || m == 0) {
             return new Scores(tissue, null, null, List.of(), null, null);
         }
-        LoadedModels models = loaded.get();
+        Optional<ModelProvider.Lease> lease = matchingModels(slide);
+        if (lease.isEmpty()) {
+            return new Scores(tissue, null, null, List.of(), null, null);
+        }
+        try (ModelProvider.Lease held = lease.get()) {
+            return of(slide, tissue, held.models());
+        }
+    }
+
+    /** The model scores with {@code models}, which the caller holds a lease on until this returns. */
+    private static Scores of(AnalysedSlide slide, double[] tissue, LoadedModels models) {
+        int m = slide.regions().size();
         List<float[]> cls256 = slide.regions().stream().map(RegionResult::cls256).toList();
         Optional<SlideHead> massFrom = models.subtype().or(models::survival);
         double[] mass = massFrom.map(h -> toDouble(h.regionWeights(cls256))).orElse(null);
@@ -73,9 +84,9 @@ public class RegionScores {
         return new Scores(tissue, mass, massHead, classes, probabilities, risk);
     }
 
-    private Optional<LoadedModels> matchingModels(AnalysedSlide slide) {
+    private Optional<ModelProvider.Lease> matchingModels(AnalysedSlide slide) {
         try {
-            return Optional.of(attention.modelsOf(slide));
+            return Optional.of(attention.leaseFor(slide));
         } catch (ModelNotConfiguredException | ApiException e) {
             return Optional.empty();
         }
