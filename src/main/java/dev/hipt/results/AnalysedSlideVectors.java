@@ -1,9 +1,11 @@
 package dev.hipt.results;
 
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -49,6 +51,20 @@ public class AnalysedSlideVectors {
                         UUID id = rs.getObject(1, UUID.class);
                         out.put(id, new Newest(id, rs.getString(2), rs.getInt(3), Vectors.fromBytes(rs.getBytes(4))));
                     });
+        }
+        return out;
+    }
+
+    /** Those of these slides that have a finished analysis (a slide result) made by {@code modelVersion}. */
+    public Set<UUID> analysedWith(Collection<UUID> slideIds, String modelVersion) {
+        Set<UUID> out = new HashSet<>();
+        List<UUID> ids = List.copyOf(slideIds);
+        for (int from = 0; from < ids.size(); from += CHUNK) {
+            out.addAll(jdbc.sql("SELECT slide_id FROM slide_result WHERE model_version = :version"
+                            + " AND slide_id IN (:ids)")
+                    .param("version", modelVersion)
+                    .param("ids", ids.subList(from, Math.min(ids.size(), from + CHUNK)))
+                    .query(UUID.class).list());
         }
         return out;
     }
