@@ -8,12 +8,8 @@ import dev.hipt.model.RegionEncoder;
 import dev.hipt.model.SlideHead;
 import dev.hipt.results.Provenance;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -434,24 +430,9 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         return encoder == null ? null : encoder.precision().label();
     }
 
-    /**
-     * The model version, which names the backbone: the first 12 hex digits of the sha256 over the ViT-256 and ViT-4K
-     * sha256s, so the same files always give the same version and any other backbone file a different one. Heads do
-     * not enter it: region embeddings belong to the backbone alone, and a new head never re-encodes a region.
-     */
+    /** The model version of the set's backbone ({@link Provenance#backboneVersion}); heads do not enter it. */
     static String modelVersion(Map<String, String> sha256ByRole) {
-        StringBuilder text = new StringBuilder();
-        for (String role : List.of("vit256", "vit4k")) {
-            if (sha256ByRole.containsKey(role)) {
-                text.append(role).append('=').append(sha256ByRole.get(role)).append('\n');
-            }
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Provenance.backboneVersion(sha256ByRole.get("vit256"), sha256ByRole.get("vit4k"));
     }
 
     private String sha256(String property, Path file) {

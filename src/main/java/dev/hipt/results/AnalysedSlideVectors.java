@@ -1,10 +1,12 @@
 package dev.hipt.results;
 
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
@@ -13,6 +15,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class AnalysedSlideVectors {
+
+    private static final int CHUNK = 500;
 
     /**
      * A slide's newest analysis, without its regions.
@@ -24,9 +28,11 @@ public class AnalysedSlideVectors {
     public record Newest(UUID slideId, String modelVersion, int regions, float[] meanCls4k) {
     }
 
+    private final JdbcClient jdbc;
     private final JdbcRegionResults results;
 
-    AnalysedSlideVectors(JdbcRegionResults results) {
+    AnalysedSlideVectors(JdbcClient jdbc, JdbcRegionResults results) {
+        this.jdbc = jdbc;
         this.results = results;
     }
 
@@ -43,6 +49,20 @@ public class AnalysedSlideVectors {
     public List<SimilarSlides.SimilarSlide> nearest(String modelVersion, float[] slideEmbedding, int k,
                                                     Set<UUID> among, UUID exclude) {
         return results.embeddings().nearestAmong(modelVersion, slideEmbedding, k, among, exclude);
+    }
+
+    /** Those of these slides that have a finished analysis (a slide result) made by {@code modelVersion}. */
+    public Set<UUID> analysedWith(Collection<UUID> slideIds, String modelVersion) {
+        Set<UUID> out = new HashSet<>();
+        List<UUID> ids = List.copyOf(slideIds);
+        for (int from = 0; from < ids.size(); from += CHUNK) {
+            out.addAll(jdbc.sql("SELECT slide_id FROM slide_result WHERE model_version = :version"
+                            + " AND slide_id IN (:ids)")
+                    .param("version", modelVersion)
+                    .param("ids", ids.subList(from, Math.min(ids.size(), from + CHUNK)))
+                    .query(UUID.class).list());
+        }
+        return out;
     }
 
     /** Each region's cls256 grid {@code [patches x 384]} of the slide's results of {@code modelVersion}. */

@@ -2,6 +2,7 @@ package dev.hipt.results;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Which models made a result, as the API shows it.
@@ -11,6 +12,8 @@ import java.util.Map;
  * @param checkpoints  role to hex sha256 of the checkpoint file
  * @param modelIds     role to the registered model's id
  * @param precision    the number format the ViTs computed in; null for results stored before it was recorded
+ * @param backboneActive     whether {@code modelVersion} is the active backbone's; null when none is active
+ * @param activeModelVersion the active backbone's model version; null when none is active
  */
 @Schema(description = "Which models made a result.")
 public record ModelProvenance(
@@ -28,10 +31,26 @@ public record ModelProvenance(
                 + "resolved for the device): fp32, bf16 or fp16; LayerNorm, softmax statistics, the residual stream "
                 + "and the outputs are float32 in every case. Null for results stored before it was recorded",
                 example = "bf16", nullable = true,
-                requiredMode = Schema.RequiredMode.REQUIRED) String precision) {
+                requiredMode = Schema.RequiredMode.REQUIRED) String precision,
+        @Schema(description = "False when the backbone that made these embeddings (modelVersion) is not the active "
+                + "one: POST /api/v1/slides/{id}/predictions answers 409 BACKBONE_NOT_ACTIVE for them, and "
+                + "reanalysing the slide (POST /api/v1/slides with reanalyse=true) encodes it with the active "
+                + "backbone. Null when no ViT-256 and ViT-4K are active in the model registry (demo weights, "
+                + "no checkpoints configured)", nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED) Boolean backboneActive,
+        @Schema(description = "The model version of the backbone that is active now (the registry's active ViT-256 "
+                + "and ViT-4K); null when none is", example = "3f9a1c2be07d", nullable = true,
+                requiredMode = Schema.RequiredMode.REQUIRED) String activeModelVersion) {
 
-    static ModelProvenance of(Provenance p) {
+    /** The provenance of a stored result, compared with the backbone active now. */
+    static ModelProvenance of(Provenance p, Optional<String> activeModelVersion) {
         return new ModelProvenance(p.modelVersion(), p.untrained(), p.checkpointSha256(), p.modelIds(),
-                p.precision());
+                p.precision(), activeModelVersion.map(p.modelVersion()::equals).orElse(null),
+                activeModelVersion.orElse(null));
+    }
+
+    /** Whether these results come from a backbone other than the active one. */
+    boolean staleBackbone() {
+        return Boolean.FALSE.equals(backboneActive);
     }
 }

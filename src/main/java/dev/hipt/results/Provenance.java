@@ -1,5 +1,9 @@
 package dev.hipt.results;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -37,5 +41,21 @@ public record Provenance(String modelVersion, boolean untrained, Map<String, Str
     /** The same models, recorded with the registered ids they were loaded as. */
     public Provenance withModelIds(Map<String, String> modelIds) {
         return new Provenance(modelVersion, untrained, checkpointSha256, modelIds, precision);
+    }
+
+    /**
+     * The model version that names a backbone: the first 12 hex digits of the sha256 over the ViT-256 and ViT-4K
+     * checkpoints' sha256s, so the same files always give the same version and any other backbone file a different
+     * one. Heads do not enter it: region embeddings belong to the backbone alone, and a new head never re-encodes a
+     * region. The model provider stamps it on every result; the model registry derives the active one from it.
+     */
+    public static String backboneVersion(String vit256Sha256, String vit4kSha256) {
+        String text = "vit256=" + vit256Sha256 + "\nvit4k=" + vit4kSha256 + "\n";
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

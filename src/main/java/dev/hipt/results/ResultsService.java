@@ -9,6 +9,8 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.Optional;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
@@ -24,11 +26,14 @@ class ResultsService {
 
     private final JdbcRegionResults results;
 
-    private final org.springframework.beans.factory.ObjectProvider<KnnSubtyping> knn;
+    private final ObjectProvider<KnnSubtyping> knn;
+    private final ObjectProvider<ActiveBackbone> activeBackbone;
 
-    ResultsService(JdbcRegionResults results, org.springframework.beans.factory.ObjectProvider<KnnSubtyping> knn) {
+    ResultsService(JdbcRegionResults results, ObjectProvider<KnnSubtyping> knn,
+                   ObjectProvider<ActiveBackbone> activeBackbone) {
         this.knn = knn;
         this.results = results;
+        this.activeBackbone = activeBackbone;
     }
 
     SlideEmbeddings embeddings(UUID slideId) {
@@ -38,16 +43,22 @@ class ResultsService {
                 .map(r -> new RegionEmbeddingView(r.index(), r.x(), r.y(), r.width(), r.height(), r.tissueFraction(),
                         r.cls4k(), r.mean256()))
                 .toList();
-        return new SlideEmbeddings(slideId, ModelProvenance.of(stored.provenance()), regions,
+        return new SlideEmbeddings(slideId, provenance(stored), regions,
                 new SlideEmbeddingView(stored.result().regions(), stored.result().meanCls4k()));
     }
 
     SlidePredictions predictions(UUID slideId) {
         StoredSlideResult stored = latest(slideId);
         SlideResult r = stored.result();
+        ModelProvenance provenance = provenance(stored);
         return new SlidePredictions(slideId, SubtypePredictionView.of(r.subtype()),
-                SurvivalPredictionView.of(r.survival()), note(stored.provenance(), r),
-                ModelProvenance.of(stored.provenance()), knn(slideId, stored));
+                SurvivalPredictionView.of(r.survival()), note(provenance, stored.provenance(), r), provenance,
+                knn(slideId, stored));
+    }
+
+    private ModelProvenance provenance(StoredSlideResult stored) {
+        ActiveBackbone active = activeBackbone.getIfAvailable();
+        return ModelProvenance.of(stored.provenance(), active == null ? Optional.empty() : active.modelVersion());
     }
 
     private KnnSubtyping.Prediction knn(UUID slideId, StoredSlideResult stored) {
@@ -150,7 +161,19 @@ class ResultsService {
                 + "finished, or no such slide)."));
     }
 
-    private static String note(Provenance provenance, SlideResult r) {
+    /** Why a prediction is missing, after a warning when the results come from a backbone no longer active. */
+    private static String note(ModelProvenance shown, Provenance provenance, SlideResult r) {
+        String missing = missing(provenance, r);
+        if (!shown.staleBackbone()) {
+            return missing;
+        }
+        String stale = "These results come from backbone " + shown.modelVersion() + ", which is no longer active "
+                + "(the active backbone is " + shown.activeModelVersion() + "): reanalyse the slide (POST "
+                + "/api/v1/slides with reanalyse=true) for embeddings and predictions of the active backbone.";
+        return missing == null ? stale : stale + " " + missing;
+    }
+
+    private static String missing(Provenance provenance, SlideResult r) {
         if (provenance.untrained()) {
             return "These results come from seeded random demo weights (hipt.model.demo-random-weights), "
                     + "which never give predictions.";

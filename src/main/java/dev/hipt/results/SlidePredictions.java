@@ -10,7 +10,9 @@ public record SlidePredictions(
         UUID slideId,
         @Schema(nullable = true, description = "null when no subtype head was configured") SubtypePredictionView subtype,
         @Schema(nullable = true, description = "null when no survival head was configured") SurvivalPredictionView survival,
-        @Schema(nullable = true, description = "Why a prediction is missing; null when both are present") String note,
+        @Schema(nullable = true, description = "Why a prediction is missing, and a warning when the results come from"
+                + " a backbone that is no longer active (provenance.backboneActive false); null when neither")
+        String note,
         ModelProvenance provenance,
         @Schema(nullable = true, description = "kNN subtyping from the active reference label set; null when none is"
                 + " active") KnnSubtyping.Prediction knn) {

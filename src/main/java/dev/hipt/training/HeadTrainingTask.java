@@ -7,7 +7,6 @@ import dev.hipt.model.StateDict;
 import dev.hipt.model.TorchCheckpointWriter;
 import dev.hipt.results.AnalysedSlideVectors;
 import dev.hipt.system.ApiException;
-import dev.hipt.system.ErrorCodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,9 +23,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The {@value #NAME} task on the analysis engine: trains a head on a label set's slides from their newest stored
- * cls256 grids, the head's {@code local_vit} starting from the active ViT-4K, and registers the result as a
- * SUBTYPE_HEAD or SURVIVAL_HEAD. A job that cannot train ends FAILED with a code; it never retries on its own.
+ * The {@value #NAME} task on the analysis engine: trains a head on a label set's slides from the cls256 grids the
+ * active backbone stored for them (every labelled slide must have been analysed with it), the head's
+ * {@code local_vit} starting from the active ViT-4K, and registers the result as a SUBTYPE_HEAD or SURVIVAL_HEAD. A job that cannot train ends FAILED with a code; it never retries on its own.
  */
 @Component
 class HeadTrainingTask implements EngineTask {
@@ -38,14 +37,16 @@ class HeadTrainingTask implements EngineTask {
     private final LabelSetService labelSets;
     private final AnalysedSlideVectors analysed;
     private final ModelRegistry registry;
+    private final RegistryBackbone backbones;
     private volatile boolean draining;
 
     HeadTrainingTask(TrainingJobRepository jobs, LabelSetService labelSets, AnalysedSlideVectors analysed,
-                     ModelRegistry registry) {
+                     ModelRegistry registry, RegistryBackbone backbones) {
         this.jobs = jobs;
         this.labelSets = labelSets;
         this.analysed = analysed;
         this.registry = registry;
+        this.backbones = backbones;
     }
 
     /** Training is stopped between slides and restarted by the next process. */
@@ -97,10 +98,11 @@ class HeadTrainingTask implements EngineTask {
 
     private void train(TrainingJobView job) {
         LabelSet set = labelSets.find(job.labelSetId());
-        RegisteredModel vit4k = registry.active(ModelKind.VIT4K).orElseThrow(() -> new TrainingFailure(
-                ErrorCodes.MODEL_NOT_CONFIGURED, "no ViT-4K is active: the head's local_vit starts from it"));
+        RegistryBackbone.Backbone backbone = backbones.requireAnalysed(set.rows().stream()
+                .map(LabelSet.LabelRow::slideId).toList());
+        RegisteredModel vit4k = backbone.vit4k();
         StateDict vit4kWeights = CheckpointReader.read(registry.checkpointFile(vit4k.id()));
-        List<TrainingSample> samples = samples(job.task(), set);
+        List<TrainingSample> samples = samples(job.task(), set, backbone.modelVersion());
         List<TrainingJobView.Epoch> history = new ArrayList<>();
         long[] lastCheck = {0};
         HeadTrainer.TrainedHead head = HeadTrainer.train(job.task(), samples, set.classes(), vit4kWeights,
@@ -126,6 +128,8 @@ class HeadTrainingTask implements EngineTask {
             }
         });
         metrics.put("vit4kModelId", vit4k.id().toString());
+        metrics.put("vit256ModelId", backbone.vit256().id().toString());
+        metrics.put("modelVersion", backbone.modelVersion());
         RegisteredModel model = register(job, set, head, metrics);
         jobs.succeed(job.id(), head.metrics(), model.id());
         log.info("Head training job {} succeeded: model {} ({})", job.id(), model.id(), head.metrics());
@@ -158,17 +162,11 @@ class HeadTrainingTask implements EngineTask {
         }
     }
 
-    private List<TrainingSample> samples(HeadTask task, LabelSet set) {
-        Map<UUID, AnalysedSlideVectors.Newest> newest = analysed.newest(set.rows().stream()
-                .map(LabelSet.LabelRow::slideId).toList());
+    /** Each labelled slide's cls256 grids of the backbone {@code modelVersion}, with its label. */
+    private List<TrainingSample> samples(HeadTask task, LabelSet set, String modelVersion) {
         List<TrainingSample> out = new ArrayList<>();
         for (LabelSet.LabelRow row : set.rows()) {
-            AnalysedSlideVectors.Newest analysis = newest.get(row.slideId());
-            if (analysis == null) {
-                throw new TrainingFailure(TrainingFailure.SLIDE_NOT_ANALYSED, "slide " + row.slideId() + " (row "
-                        + row.row() + ") has no analysis results any more");
-            }
-            List<float[]> grids = analysed.cls256(row.slideId(), analysis.modelVersion());
+            List<float[]> grids = analysed.cls256(row.slideId(), modelVersion);
             if (grids.isEmpty() || grids.stream().anyMatch(g -> g == null || g.length != grids.get(0).length)) {
                 throw new TrainingFailure(TrainingFailure.SLIDE_NOT_ANALYSED, "slide " + row.slideId()
                         + " has no complete stored cls256 grids");

@@ -7,8 +7,10 @@ final class TrainingFailure extends RuntimeException {
     static final String SINGLE_CLASS = "TRAINING_SINGLE_CLASS";
     /** Fewer labelled slides (per class or in total) than a training and a validation side need. */
     static final String TOO_FEW_SLIDES = "TRAINING_TOO_FEW_SLIDES";
-    /** A labelled slide has no stored embeddings from the active backbone (any more). */
+    /** A labelled slide's stored cls256 grids are missing or incomplete. */
     static final String SLIDE_NOT_ANALYSED = "SLIDE_NOT_ANALYSED";
+    /** Labelled slides have no finished analysis made with the active backbone; the detail says how many. */
+    static final String NOT_ON_BACKBONE = "TRAINING_SLIDES_NOT_ON_BACKBONE";
     /** Training stopped on an error that is not the input's fault; the detail says which. */
     static final String TRAINING_FAILED = "TRAINING_FAILED";
 

@@ -22,11 +22,14 @@ class TrainingJobService {
     private final TrainingJobRepository jobs;
     private final LabelSetService labelSets;
     private final EngineQueue queue;
+    private final RegistryBackbone backbones;
 
-    TrainingJobService(TrainingJobRepository jobs, LabelSetService labelSets, EngineQueue queue) {
+    TrainingJobService(TrainingJobRepository jobs, LabelSetService labelSets, EngineQueue queue,
+                       RegistryBackbone backbones) {
         this.jobs = jobs;
         this.labelSets = labelSets;
         this.queue = queue;
+        this.backbones = backbones;
     }
 
     @Transactional
@@ -42,6 +45,7 @@ class TrainingJobService {
         }
         LabelSet set = labelSets.find(request.labelSetId());
         check(request.task(), set, options);
+        checkBackbone(set);
         UUID id = UUID.randomUUID();
         jobs.insert(id, request.task(), set.id(), options);
         queue.schedule(HeadTrainingTask.NAME, id);
@@ -60,6 +64,21 @@ class TrainingJobService {
             jobs.finish(id, dev.hipt.job.JobStatus.CANCELLED, null, null);
         }
         return find(id);
+    }
+
+    /**
+     * 422 {@value TrainingFailure#NOT_ON_BACKBONE} when labelled slides are not analysed with the active backbone.
+     * Without an active backbone the job is queued and ends FAILED with MODEL_NOT_CONFIGURED, as before.
+     */
+    private void checkBackbone(LabelSet set) {
+        if (backbones.active().isEmpty()) {
+            return;
+        }
+        try {
+            backbones.requireAnalysed(set.rows().stream().map(LabelSet.LabelRow::slideId).toList());
+        } catch (TrainingFailure f) {
+            throw failure(f);
+        }
     }
 
     /** The 422s a job would otherwise fail with at once: a task the set has no labels for, one class, too few. */

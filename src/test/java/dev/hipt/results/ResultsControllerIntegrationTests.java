@@ -22,12 +22,14 @@ import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -55,6 +57,8 @@ class ResultsControllerIntegrationTests {
     private JdbcRegionResults results;
     private MockMvc mvc;
     private UUID slide;
+    /** The model version {@link ActiveBackbone} answers; null: no backbone is active. */
+    private volatile String activeBackbone;
 
     @BeforeAll
     static void database() {
@@ -68,8 +72,11 @@ class ResultsControllerIntegrationTests {
         jdbc.sql("DELETE FROM region_embedding").update();
         jdbc.sql("DELETE FROM slide_result").update();
         results = new JdbcRegionResults(jdbc, new TempDirBlobStore(blobRoot));
+        activeBackbone = null;
+        StaticListableBeanFactory beans = new StaticListableBeanFactory();
+        beans.addBean("activeBackbone", (ActiveBackbone) () -> Optional.ofNullable(activeBackbone));
         mvc = MockMvcBuilders.standaloneSetup(new ResultsController(new ResultsService(results,
-                new org.springframework.beans.factory.support.StaticListableBeanFactory().getBeanProvider(KnnSubtyping.class))))
+                beans.getBeanProvider(KnnSubtyping.class), beans.getBeanProvider(ActiveBackbone.class))))
                 .setControllerAdvice(new ApiExceptionAdvice())
                 .alwaysDo(result -> OpenApiResponseValidator.instance().assertValid(result.getRequest().getMethod(),
                         result.getRequest().getRequestURI(), result.getResponse().getStatus(),
@@ -136,6 +143,36 @@ class ResultsControllerIntegrationTests {
                 .andExpect(jsonPath("$.survival.risk").value(-1.2))
                 .andExpect(jsonPath("$.note").value(nullValue()))
                 .andExpect(jsonPath("$.provenance.checkpoints.subtype").value("3".repeat(64)));
+    }
+
+    @Test
+    void embeddingsAndPredictionsSayWhetherTheirBackboneIsTheActiveOne() throws Exception {
+        SubtypePrediction subtype = new SubtypePrediction(List.of("IDC", "ILC"), new float[] {1f, 0f},
+                new float[] {0.73f, 0.27f}, "IDC");
+        analyse(slide, TRAINED, 1, subtype, null);
+        mvc.perform(get("/api/v1/slides/{id}/embeddings", slide))
+                .andExpect(jsonPath("$.provenance.backboneActive").value(nullValue()))
+                .andExpect(jsonPath("$.provenance.activeModelVersion").value(nullValue()));
+
+        activeBackbone = "aaaaaaaaaaaa";
+        mvc.perform(get("/api/v1/slides/{id}/embeddings", slide))
+                .andExpect(jsonPath("$.provenance.backboneActive").value(true))
+                .andExpect(jsonPath("$.provenance.activeModelVersion").value("aaaaaaaaaaaa"));
+
+        activeBackbone = "bbbbbbbbbbbb";
+        mvc.perform(get("/api/v1/slides/{id}/embeddings", slide))
+                .andExpect(jsonPath("$.provenance.modelVersion").value("aaaaaaaaaaaa"))
+                .andExpect(jsonPath("$.provenance.backboneActive").value(false))
+                .andExpect(jsonPath("$.provenance.activeModelVersion").value("bbbbbbbbbbbb"))
+                .andExpect(jsonPath("$.regions", hasSize(1)));
+        mvc.perform(get("/api/v1/slides/{id}/predictions", slide))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.subtype.label").value("IDC"))
+                .andExpect(jsonPath("$.provenance.backboneActive").value(false))
+                .andExpect(jsonPath("$.note").value(org.hamcrest.Matchers.allOf(
+                        org.hamcrest.Matchers.containsString("backbone aaaaaaaaaaaa, which is no longer active"),
+                        org.hamcrest.Matchers.containsString("reanalyse=true"),
+                        org.hamcrest.Matchers.containsString("No survival head"))));
     }
 
     @Test
