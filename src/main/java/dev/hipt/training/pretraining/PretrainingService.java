@@ -25,7 +25,8 @@ import java.util.UUID;
 
 /**
  * Checks a pretraining request before anything runs (every bad field a 4xx with a stable code), stores the job with
- * its resolved settings and queues it on the analysis engine in one transaction; reads and cancels jobs.
+ * its resolved settings and queues it on the analysis engine in one transaction; reads and cancels jobs, and opens
+ * their last checkpoints.
  */
 @Service
 class PretrainingService {
