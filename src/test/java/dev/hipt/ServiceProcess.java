@@ -71,7 +71,12 @@ final class ServiceProcess implements AutoCloseable {
     /** Waits until readiness answers UP; fails with the end of the replica's log when it exits or stays down. */
     ServiceProcess awaitReady() {
         await(name + " ready").atMost(STARTUP).pollInterval(Duration.ofMillis(500))
-                .failFast(name + " exited; its log ends with:\n" + tail(), () -> !process.isAlive())
+                .failFast(() -> {
+                    // the log is read when the replica has exited, not when the wait begins
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException(name + " exited; its log ends with:\n" + tail());
+                    }
+                })
                 .until(() -> status("/actuator/health/readiness") == 200);
         return this;
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.hipt.model.CheckpointException;
 import dev.hipt.model.Devices;
@@ -31,7 +32,8 @@ import java.util.SplittableRandom;
  *
  * <p>Runs are reproducible: the random initialisation and every stochastic-depth draw derive from the seed (and the
  * iteration), so N steps, a checkpoint, {@link #resume} and M more steps equal N + M steps. Not thread-safe: one
- * thread drives a trainer. Native memory lives in one manager, released by {@link #close()}.
+ * thread at a time drives a trainer, any thread (each step sets that thread's PyTorch grad mode itself). Native
+ * memory lives in one manager, released by {@link #close()}.
  */
 public final class DinoTrainer implements AutoCloseable {
 
@@ -209,6 +211,10 @@ public final class DinoTrainer implements AutoCloseable {
             throw new IllegalStateException("all " + totalIterations + " iterations are done");
         }
         checkBatch(batch);
+        // PyTorch's grad mode is per thread and on by default: DJL switches it off only on the thread that started
+        // the engine, and its GradientCollector restores what it found. Off here, on whatever thread drives the
+        // trainer (a job's worker), or the in-place optimizer update is refused on a leaf that requires grad.
+        JniUtils.setGradMode(false);
         int b = batch.size();
         int epoch = epoch();
         double lr = lrSchedule.at(iteration);

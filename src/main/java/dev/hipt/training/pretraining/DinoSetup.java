@@ -1,6 +1,5 @@
 package dev.hipt.training.pretraining;
 
-import ai.djl.pytorch.jni.JniUtils;
 import dev.hipt.model.ModelOptions;
 import dev.hipt.model.StateDict;
 import dev.hipt.model.VisionTransformer;
@@ -90,11 +89,6 @@ final class DinoSetup {
         return new Trainer() {
             @Override
             public float step(List<MultiCropSample> batch) {
-                // PyTorch's grad mode is per thread and on by default: DJL switches it off only on the thread that
-                // started the engine, and its GradientCollector restores what it found. A job's worker thread must
-                // switch it off itself, or the trainer's in-place optimizer update is refused on a leaf that
-                // requires grad.
-                JniUtils.setGradMode(false);
                 return trainer.step(batch);
             }
 

@@ -2,8 +2,13 @@ package dev.hipt.training.pretraining;
 
 import dev.hipt.system.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -13,6 +18,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.util.UUID;
 
@@ -51,6 +58,28 @@ class PretrainingController {
     @ApiResponse(responseCode = "404", description = "No such job (code NOT_FOUND)")
     PretrainingJobView get(@PathVariable UUID id) {
         return service.find(id).orElseThrow(() -> ApiException.notFound("pretraining job", id));
+    }
+
+    /*
+     * No 'produces', as for the model checkpoint download: generated clients ask for files in their own ways.
+     */
+    @GetMapping(path = "/{id}/checkpoint")
+    @Operation(operationId = "downloadPretrainingCheckpoint", summary = "The job's last checkpoint, DINO's official "
+            + ".pth (student, teacher, optimizer, epoch, args, dino_loss), at checkpointIteration",
+            description = "Also for a running, cancelled or failed job, whose checkpoint is not registered as a "
+                    + "model: register it with POST /api/v1/admin/models (kind vit256 or vit4k) to analyse with it.")
+    @ApiResponse(responseCode = "200", description = "The .pth file",
+            content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
+                    schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "404", description = "No such job (NOT_FOUND), or no checkpoint stored yet "
+            + "(NO_CHECKPOINT)")
+    void checkpoint(@PathVariable UUID id, HttpServletResponse response) throws IOException {
+        try (InputStream in = service.openCheckpoint(id)) {
+            response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+            response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                    .filename("pretraining-" + id + ".pth").build().toString());
+            in.transferTo(response.getOutputStream());
+        }
     }
 
     @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)

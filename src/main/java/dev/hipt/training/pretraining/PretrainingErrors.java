@@ -13,6 +13,8 @@ final class PretrainingErrors {
     static final String NOT_A_VIT256 = "NOT_A_VIT256";
     /** 422: a stage-2 job names no ViT-256 and none is active. */
     static final String VIT256_REQUIRED = "VIT256_REQUIRED";
+    /** 404: the job has stored no checkpoint yet. */
+    static final String NO_CHECKPOINT = "NO_CHECKPOINT";
     /** Job error: the job failed after {@code hipt.pretraining.max-attempts} unexpected errors. */
     static final String PRETRAINING_FAILED = "PRETRAINING_FAILED";
 

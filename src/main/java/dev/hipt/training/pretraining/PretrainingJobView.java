@@ -11,10 +11,14 @@ import java.util.UUID;
 /** A pretraining job as the API shows it. */
 @Schema(description = "A DINO pretraining job: status as analysis jobs, progress in iterations, loss history, "
         + "and the registered model once it succeeded")
-public record PretrainingJobView(UUID id, int stage, JobStatus status, PretrainingProgress progress, List<PretrainingLoss> lossHistory,
+public record PretrainingJobView(UUID id, int stage, JobStatus status, PretrainingProgress progress,
+                                 List<PretrainingLoss> lossHistory,
                                  @Schema(nullable = true, description = "Iteration of the last checkpoint stored "
-                                         + "(kept when the job is cancelled); null before the first") 
+                                         + "(kept when the job is cancelled); null before the first")
                                  Integer checkpointIteration,
+                                 @Schema(nullable = true, description = "Where to download that checkpoint (DINO's "
+                                         + "official .pth), also of a cancelled or failed job; null before the "
+                                         + "first") String checkpointUrl,
                                  @Schema(nullable = true, description = "The registered teacher backbone (ViT-256 "
                                          + "for stage 1, ViT-4K for stage 2); null until the job succeeded")
                                  UUID modelId,
@@ -44,7 +48,10 @@ public record PretrainingJobView(UUID id, int stage, JobStatus status, Pretraini
         return new PretrainingJobView(job.id(), job.stage(), job.status(),
                 new PretrainingProgress(job.iteration(), job.settings().iterations(), job.epoch(), job.itersPerEpoch()),
                 losses.stream().map(l -> new PretrainingLoss(l.iteration(), l.epoch(), l.loss())).toList(),
-                job.checkpointIteration(), job.modelId(),
+                job.checkpointIteration(),
+                job.checkpointIteration() == null ? null
+                        : "/api/v1/admin/pretraining-jobs/" + job.id() + "/checkpoint",
+                job.modelId(),
                 job.errorCode() == null ? null : new JobView.JobError(job.errorCode(), job.errorDetail()),
                 job.createdAt(), job.startedAt(), job.finishedAt());
     }

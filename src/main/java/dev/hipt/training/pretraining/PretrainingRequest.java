@@ -23,10 +23,10 @@ public record PretrainingRequest(
         @Schema(description = "DINO head output dimension, 2 to 262144; default 65536", nullable = true)
         Integer outDim,
         @Schema(description = "Local views per sample, 0 to 64; default 8", nullable = true) Integer localCrops,
-        @Schema(description = "Side of the 2 global views: pixels (stage 1, default 224, at most 256) or grid cells "
-                + "(stage 2, default 14, at most 16)", nullable = true) Integer globalCropSize,
-        @Schema(description = "Side of the local views: pixels (stage 1, default 96) or grid cells (stage 2, "
-                + "default 6)", nullable = true) Integer localCropSize,
+        @Schema(description = "Side of the 2 global views: pixels (stage 1, default 224, a multiple of 16 up to "
+                + "256) or grid cells (stage 2, default 14, at most 16)", nullable = true) Integer globalCropSize,
+        @Schema(description = "Side of the local views: pixels (stage 1, default 96, a multiple of 16 up to 256) or "
+                + "grid cells (stage 2, default 6, at most 16)", nullable = true) Integer localCropSize,
         @Schema(description = "Transformer blocks of the trained ViT, 1 to 24; default 12 (ViT-256) or 6 (ViT-4K)",
                 nullable = true) Integer depth,
         @Schema(description = "Stage 2: the registered ViT-256 whose token grids are trained on (frozen); default "

@@ -1,6 +1,7 @@
 package dev.hipt.training.pretraining;
 
 import dev.hipt.job.EngineQueue;
+import dev.hipt.storage.BlobStore;
 import dev.hipt.system.ApiException;
 import dev.hipt.training.ModelKind;
 import dev.hipt.training.ModelRegistry;
@@ -12,6 +13,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,7 +25,8 @@ import java.util.UUID;
 
 /**
  * Checks a pretraining request before anything runs (every bad field a 4xx with a stable code), stores the job with
- * its resolved settings and queues it on the analysis engine in one transaction; reads and cancels jobs.
+ * its resolved settings and queues it on the analysis engine in one transaction; reads and cancels jobs, and opens
+ * their last checkpoints.
  */
 @Service
 class PretrainingService {
@@ -34,6 +38,7 @@ class PretrainingService {
     static final int MAX_OUT_DIM = 262_144;
     static final int MAX_LOCAL_CROPS = 64;
     static final int MAX_DEPTH = 24;
+    private static final int VIT256_PATCH = 16;
 
     private final PretrainingJobRepository jobs;
     private final PretrainingSlides slides;
@@ -41,11 +46,13 @@ class PretrainingService {
     private final EngineQueue queue;
     private final PretrainingProperties properties;
     private final TransactionTemplate transaction;
+    private final BlobStore blobs;
 
     PretrainingService(PretrainingJobRepository jobs, PretrainingSlides slides, ModelRegistry registry,
                        EngineQueue queue, PretrainingProperties properties,
-                       PlatformTransactionManager transactions) {
+                       PlatformTransactionManager transactions, BlobStore blobs) {
         this.jobs = jobs;
+        this.blobs = blobs;
         this.slides = slides;
         this.registry = registry;
         this.queue = queue;
@@ -67,6 +74,21 @@ class PretrainingService {
 
     Optional<PretrainingJobView> find(UUID id) {
         return jobs.find(id).map(job -> PretrainingJobView.of(job, jobs.losses(id)));
+    }
+
+    /**
+     * The job's last stored checkpoint (DINO's official {@code .pth}), open for reading: the caller closes it. A
+     * checkpoint written meanwhile replaces the blob whole, so the stream is one checkpoint or the next.
+     */
+    InputStream openCheckpoint(UUID id) throws IOException {
+        PretrainingJob job = jobs.find(id).orElseThrow(() -> ApiException.notFound("pretraining job", id));
+        String key = PretrainingTask.checkpointKey(id);
+        if (job.checkpointIteration() == null || !blobs.exists(key)) {
+            throw new ApiException(HttpStatus.NOT_FOUND, PretrainingErrors.NO_CHECKPOINT, "pretraining job " + id
+                    + " has stored no checkpoint yet: it writes one every checkpointEvery ("
+                    + job.settings().checkpointEvery() + ") iterations and when it stops");
+        }
+        return blobs.open(key);
     }
 
     Optional<PretrainingJobView> cancel(UUID id) {
@@ -94,6 +116,12 @@ class PretrainingService {
         int maxSide = stage == 1 ? 256 : GridAugmentation.GRID;
         int global = optional("globalCropSize", r.globalCropSize(), stage == 1 ? 224 : 14, 1, maxSide);
         int local = optional("localCropSize", r.localCropSize(), stage == 1 ? 96 : 6, 1, maxSide);
+        if (stage == 1) {
+            multipleOfPatch("globalCropSize", global);
+            if (localCrops > 0) {
+                multipleOfPatch("localCropSize", local);
+            }
+        }
         int depth = optional("depth", r.depth(), stage == 1 ? 12 : 6, 1, MAX_DEPTH);
         int every = optional("checkpointEvery", r.checkpointEvery(), 100, 1, Integer.MAX_VALUE);
         double minTissue = r.minTissueFraction() == null ? 0.25 : r.minTissueFraction();
@@ -167,6 +195,14 @@ class PretrainingService {
                             + (unknown.size() > 20 ? " and " + (unknown.size() - 20) + " more" : ""));
         }
         return List.copyOf(distinct);
+    }
+
+    /** ViT-256/16 cuts a stage-1 view into 16 x 16 pixel tokens: a side that is not a multiple cannot be trained. */
+    private static void multipleOfPatch(String field, int side) {
+        if (side % VIT256_PATCH != 0) {
+            throw ApiException.validationFailed(field + " must be a multiple of " + VIT256_PATCH
+                    + " (ViT-256/16's token side) in stage 1, got " + side);
+        }
     }
 
     private static int required(String field, Integer value, int min, int max) {

@@ -10,6 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -273,6 +277,25 @@ class DinoTrainerTests {
             }
             return vit.forwardImages(m.create(x, new ai.djl.ndarray.types.Shape(2, 3, 64, 64)), false).get(0)
                     .toFloatArray();
+        }
+    }
+
+    /**
+     * PyTorch's grad mode is per thread and on by default; DJL switches it off only on the thread that loaded the
+     * engine. A trainer driven from another thread (a job's worker) must still update its leaves in place.
+     */
+    @Test
+    void stepsOnAThreadOtherThanTheOneThatStartedTheEngine() throws Exception {
+        ExecutorService worker = Executors.newSingleThreadExecutor();
+        try (DinoTrainer trainer = DinoTrainer.create(DinoTrainer.Stage.VIT256, DinoToys.tiny(), 2, 2,
+                DinoToys.vit256Weights(4), 3, CPU)) {
+            List<MultiCropSample> batch = DinoToys.imageBatch(new Random(4));
+            float loss = CompletableFuture.supplyAsync(() -> trainer.step(batch), worker).get(120, TimeUnit.SECONDS);
+
+            assertThat(loss).isPositive();
+            assertThat(trainer.iteration()).isEqualTo(1);
+        } finally {
+            worker.shutdownNow();
         }
     }
 

@@ -1,42 +1,13 @@
 package dev.hipt.training.pretraining;
 
-import dev.hipt.model.DevicePreference;
-import dev.hipt.model.ModelOptions;
-import dev.hipt.training.dino.MultiCropSample;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DinoSetupTests {
-
-    static PretrainingSettings tiny(int iterations) {
-        return new PretrainingSettings(1, List.of(), iterations, 2, 16, 1, 32, 16, 1, null, 2, 3, 0.25, "hipt",
-                null);
-    }
-
-    @Test
-    void stepsOnAWorkerThreadThatIsNotTheOneThatStartedTheEngine() throws Exception {
-        ExecutorService worker = Executors.newSingleThreadExecutor();
-        try (Trainer trainer = DinoSetup.create(tiny(2), 1, 3, new ModelOptions(DevicePreference.CPU, 4))) {
-            List<MultiCropSample> batch = batch();
-            // a fresh thread has PyTorch's default grad mode (on), where an in-place optimizer update fails
-            float loss = CompletableFuture.supplyAsync(() -> trainer.step(batch), worker).get(120, TimeUnit.SECONDS);
-
-            assertThat(loss).isPositive();
-            assertThat(trainer.iteration()).isEqualTo(1);
-        } finally {
-            worker.shutdownNow();
-        }
-    }
 
     @Test
     void mapsTheJobsSettingsAndOverridesOntoDinosHyperParameters() {
@@ -69,15 +40,5 @@ class DinoSetupTests {
 
         assertThatThrownBy(() -> DinoSetup.hyperParameters(settings))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("momentumTeacher");
-    }
-
-    private static List<MultiCropSample> batch() {
-        ImageAugmentation augmentation = new ImageAugmentation(tiny(1).multiCrop(), ImageAugmentation.HIPT_MEAN,
-                ImageAugmentation.HIPT_STD);
-        List<MultiCropSample> batch = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            batch.add(augmentation.views(ImageAugmentationTests.patch(i), new SplittableRandom(i)));
-        }
-        return batch;
     }
 }
