@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hipt.model.CheckpointReader;
+import dev.hipt.model.Safetensors;
 import dev.hipt.model.StateDict;
+import dev.hipt.model.VisionTransformer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +30,8 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * DINO pretraining through the admin API on the running service (real HTTP, H2, the blob store, the analysis job
- * engine, the model registry): tiny settings (one-block ViTs, 32 px global and 16 px local views, output dimension
- * 32) so that a job runs in seconds.
+ * engine, the model registry): tiny settings (one-block ViTs, 32 px global and 16 px local views in stage 1, the
+ * official 14 and 6 cells in stage 2, output dimension 32) so that a job runs in seconds.
  */
 @TestPropertySource(properties = {
         "hipt.model.device=cpu",
@@ -328,6 +330,85 @@ class PretrainingIntegrationTests extends ServiceIntegrationTestSupport {
         List<Map<String, Object>> models = list(admin.get().uri("/api/v1/admin/models").retrieve().body(List.class));
         return models.stream().filter(m -> "vit4k".equals(m.get("kind")))
                 .map(m -> UUID.fromString((String) m.get("id"))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aStage2JobTrainsAViT4KOnTheStoredGridsOfTheActiveViT256AndTheServiceThenAnalysesWithIt() throws Exception {
+        String vit256 = activeId("vit256");
+        UUID a = analysedSlide(TestSlideImages.tissue(201));
+        UUID b = analysedSlide(TestSlideImages.tissue(202));
+        assertThat(map(provenanceOf(a).get("modelIds"))).as("analysed with the active ViT-256")
+                .containsEntry("vit256", vit256);
+        int regions = regionsOf(a) + regionsOf(b);
+
+        // no vit256ModelId: the active ViT-256, whose grids the two analyses stored; the official ViT-4K depth (6)
+        Map<String, Object> request = tiny(2, List.of(a, b), 2);
+        request.put("depth", 6);
+        Map<String, Object> done = awaitEnd(UUID.fromString(
+                (String) post("/api/v1/admin/pretraining-jobs", request, 202).get("id")));
+        assertThat(done.get("status")).as("job %s", done).isEqualTo("SUCCEEDED");
+        assertThat(list(done.get("lossHistory"))).extracting(l -> l.get("iteration")).containsExactly(1, 2);
+        UUID model = UUID.fromString((String) done.get("modelId"));
+
+        Map<String, Object> registered = get("/api/v1/admin/models/" + model);
+        assertThat(registered).containsEntry("kind", "vit4k");
+        assertThat(map(registered.get("trainingMetrics"))).containsEntry("stage", 2)
+                .containsEntry("vit256ModelId", vit256).containsEntry("regions", regions)
+                .containsEntry("regionsFromStoredGrids", regions).containsEntry("regionsEncoded", 0);
+
+        byte[] pth = admin.get().uri("/api/v1/admin/models/{id}/checkpoint", model).retrieve().body(byte[].class);
+        Path file = Files.write(tmp.resolve("dino4k.pth"), pth);
+        StateDict teacher = CheckpointReader.read(file, "teacher");
+        assertThat(teacher.keys()).contains("phi.0.weight", "cls_token", "pos_embed", "blocks.5.attn.qkv.weight",
+                "norm.weight");
+        assertThat(teacher.get("phi.0.weight").hasShape(192, 384)).isTrue();
+        assertThat(teacher.countIndexed("blocks.")).isEqualTo(6);
+
+        // activated, it is the ViT-4K the service analyses with, beside the ViT-256 whose grids it learnt from
+        post("/api/v1/admin/models/" + model + "/activate", null, 200);
+        int[] n = {400};
+        Map<String, Object> provenance = await("an analysis made with the pretrained ViT-4K").atMost(JOB_LIMIT)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> provenanceOf(analysedSlide(TestSlideImages.tissue(n[0]++))),
+                        p -> model.toString().equals(map(p.get("modelIds")).get("vit4k")));
+        assertThat(map(provenance.get("checkpoints"))).containsEntry("vit4k", registered.get("sha256"));
+        assertThat(map(provenance.get("modelIds"))).containsEntry("vit256", vit256);
+    }
+
+    @Test
+    void aStage2JobOnAnotherViT256EncodesTheRegionsWithItInsteadOfReusingStoredGrids() throws Exception {
+        Path weights = tmp.resolve("other-vit256.safetensors");
+        Safetensors.write(weights, VisionTransformer.vit256(1).randomStateDict(99), Map.of());
+        Map<String, Object> other = map(admin.post()
+                .uri(u -> u.path("/api/v1/admin/models").queryParam("kind", "vit256").queryParam("name", "other")
+                        .build())
+                .contentType(MediaType.APPLICATION_OCTET_STREAM).body(Files.readAllBytes(weights)).retrieve()
+                .body(Map.class));
+        UUID slide = analysedSlide(TestSlideImages.tissue(211));
+        assertThat(map(provenanceOf(slide).get("modelIds")).get("vit256")).as("analysed with another ViT-256")
+                .isNotEqualTo(other.get("id"));
+        int regions = regionsOf(slide);
+
+        Map<String, Object> request = tiny(2, List.of(slide), 1);
+        request.put("vit256ModelId", other.get("id"));
+        Map<String, Object> done = awaitEnd(UUID.fromString(
+                (String) post("/api/v1/admin/pretraining-jobs", request, 202).get("id")));
+        assertThat(done.get("status")).as("job %s", done).isEqualTo("SUCCEEDED");
+
+        Map<String, Object> registered = get("/api/v1/admin/models/" + done.get("modelId"));
+        assertThat(map(registered.get("trainingMetrics"))).containsEntry("vit256ModelId", other.get("id"))
+                .containsEntry("regions", regions).containsEntry("regionsEncoded", regions)
+                .containsEntry("regionsFromStoredGrids", 0);
+    }
+
+    private String activeId(String kind) {
+        List<Map<String, Object>> models = list(admin.get().uri("/api/v1/admin/models").retrieve().body(List.class));
+        return models.stream().filter(m -> kind.equals(m.get("kind")) && Boolean.TRUE.equals(m.get("active")))
+                .map(m -> (String) m.get("id")).findFirst().orElseThrow();
+    }
+
+    private int regionsOf(UUID slide) {
+        return list(get("/api/v1/slides/" + slide + "/embeddings").get("regions")).size();
     }
 
     private Map<String, Object> provenanceOf(UUID slide) {

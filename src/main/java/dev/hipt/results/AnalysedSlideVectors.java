@@ -4,6 +4,8 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -11,7 +13,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The read seam for features that learn from many analysed slides (training, kNN subtyping): each slide's newest
- * slide embedding in bulk, the nearest slides among a set (kNN), and a slide's stored cls256 grids.
+ * slide embedding in bulk, the nearest slides among a set (kNN), and a slide's stored cls256 grids (those of a model
+ * version, or those a given ViT-256 made).
  */
 @Component
 public class AnalysedSlideVectors {
@@ -68,5 +71,21 @@ public class AnalysedSlideVectors {
     /** Each region's cls256 grid {@code [patches x 384]} of the slide's results of {@code modelVersion}. */
     public List<float[]> cls256(UUID slideId, String modelVersion) {
         return results.load(slideId, modelVersion, true).stream().map(RegionResult::cls256).toList();
+    }
+
+    /**
+     * The cls256 grids of the slide's newest finished analysis whose ViT-256 was the checkpoint file of this SHA-256
+     * (its provenance's {@code vit256} checkpoint), whatever ViT-4K and heads it ran with: the grids depend on the
+     * ViT-256 alone. Empty when no such analysis is stored, or when one of its regions was stored without its grid.
+     * The grids are in the analysis' precision (fp32, bf16 or fp16), which the provenance records.
+     */
+    public Optional<List<float[]>> cls256MadeBy(UUID slideId, String vit256Sha256) {
+        Objects.requireNonNull(vit256Sha256, "vit256Sha256");
+        return results.slideResults(slideId).stream()
+                .map(JdbcRegionResults.StoredSlideResult::provenance)
+                .filter(p -> vit256Sha256.equalsIgnoreCase(p.checkpointSha256().get("vit256")))
+                .findFirst()
+                .map(p -> cls256(slideId, p.modelVersion()))
+                .filter(grids -> !grids.isEmpty() && grids.stream().allMatch(Objects::nonNull));
     }
 }

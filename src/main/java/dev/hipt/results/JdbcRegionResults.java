@@ -224,6 +224,17 @@ class JdbcRegionResults implements RegionResults {
                 .optional();
     }
 
+    /** Every slide-level result of a slide, one per model version, newest first. */
+    List<StoredSlideResult> slideResults(UUID slideId) {
+        return jdbc.sql("""
+                        SELECT slide_id, regions, mean_cls4k, provenance, subtype, survival, created_at
+                        FROM slide_result WHERE slide_id = ?
+                        ORDER BY created_at DESC, model_version""")
+                .param(slideId)
+                .query((rs, n) -> slideRow(rs))
+                .list();
+    }
+
     /** The cls256 blob keys of a slide's regions in index order, the order of {@link #load}. */
     List<RegionBlob> regionBlobs(UUID slideId, String modelVersion) {
         return jdbc.sql("""

@@ -63,13 +63,7 @@ public final class ModelBenchmark {
         int rounds = Integer.getInteger("hipt.bench.rounds", 3);
         int regions = Integer.getInteger("hipt.bench.regions", 0);
         DevicePreference device = ModelOptions.parseDevice(System.getProperty("hipt.bench.device"));
-        System.out.printf("machine: %s, %d logical CPUs; load average at start: %s%n", cpuModel(),
-                Runtime.getRuntime().availableProcessors(), loadAverage());
-        Set<String> flags = Precision.cpuFlags();
-        System.out.printf("CPU flags: %s; hipt.model.precision=auto picks %s here%n",
-                flags.stream().filter(f -> f.startsWith("amx") || f.startsWith("avx512_bf16")
-                        || f.startsWith("avx512_fp16") || f.equals("avx512f")).toList(),
-                Precision.cpuHasBf16(flags) ? "bf16" : "fp32");
+        printMachine();
         List<Variant> variants = new ArrayList<>();
         Map<Precision, Gemm> gemms = new EnumMap<>(Precision.class);
         try (NDManager m = NDManager.newBaseManager(Devices.select(device), Devices.ENGINE)) {
@@ -130,6 +124,17 @@ public final class ModelBenchmark {
         System.out.printf("load average at end: %s%n", loadAverage());
     }
 
+    /** Prints the CPU model, its logical CPUs, the load average and the CPU flags that decide the precision. */
+    public static void printMachine() throws IOException {
+        System.out.printf("machine: %s, %d logical CPUs; load average at start: %s%n", cpuModel(),
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+        Set<String> flags = Precision.cpuFlags();
+        System.out.printf("CPU flags: %s; hipt.model.precision=auto picks %s here%n",
+                flags.stream().filter(f -> f.startsWith("amx") || f.startsWith("avx512_bf16")
+                        || f.startsWith("avx512_fp16") || f.equals("avx512f")).toList(),
+                Precision.cpuHasBf16(flags) ? "bf16" : "fp32");
+    }
+
     private static Variant variant(String name, DevicePreference device, int batch, int rounds) {
         boolean compiled = name.startsWith("compiled-");
         boolean fused = !name.endsWith("-unfused");
@@ -140,8 +145,11 @@ public final class ModelBenchmark {
         return new Variant(name, encoder, encoder.precision(), new double[rounds], new double[rounds]);
     }
 
-    /** A square GEMM in one precision: DJL's float32 {@code matMul}, or a TorchScript module for bf16 / fp16. */
-    static final class Gemm implements AutoCloseable {
+    /**
+     * A square GEMM in one precision: DJL's float32 {@code matMul}, or a TorchScript module for bf16 / fp16; the
+     * engine's own limit that benchmarks hold their FLOP rates against.
+     */
+    public static final class Gemm implements AutoCloseable {
         private final Precision precision;
         private final NDArray a;
         private final NDArray b;
@@ -154,7 +162,8 @@ public final class ModelBenchmark {
             this.module = module;
         }
 
-        static Gemm of(Precision precision, NDManager m) {
+        /** Square {@code 2048 x 2048} operands on {@code m}'s device. */
+        public static Gemm of(Precision precision, NDManager m) {
             NDArray a = m.randomUniform(-1, 1, new Shape(GEMM_N, GEMM_N));
             NDArray b = m.randomUniform(-1, 1, new Shape(GEMM_N, GEMM_N));
             if (precision == Precision.FP32) {
@@ -178,12 +187,12 @@ public final class ModelBenchmark {
             }
         }
 
-        String label() {
+        public String label() {
             return precision == Precision.FP32 ? "fp32 (DJL matMul)" : precision.label() + " (in TorchScript)";
         }
 
         /** Best of {@code reps} measurements, FLOP/s. */
-        double rate(int reps) {
+        public double rate(int reps) {
             double best = 0;
             for (int rep = 0; rep < reps; rep++) {
                 long t0 = System.nanoTime();
@@ -301,7 +310,7 @@ public final class ModelBenchmark {
         return best;
     }
 
-    static double median(double[] values) {
+    public static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;

@@ -14,6 +14,14 @@ import java.util.SplittableRandom;
  * paper adds, dropout with p {@code settings.dropout()} on every feature of every view, survivors scaled by
  * {@code 1 / (1 - p)} as {@code nn.Dropout} does in training. Deterministic for a given {@link SplittableRandom}
  * state; immutable and thread-safe.
+ *
+ * <p>Checked against HIPT's {@code 1-Hierarchical-Pretraining/main_dino4k.py}: it makes the grid from a region's
+ * {@code [256 x 384]} tokens with {@code unfold(0, 16, 16).transpose(0, 1)}, i.e. cell (r, c) is token
+ * {@code 16 r + c} ({@link #grid}), and crops and flips the last two axes, as here. Its released code applies no
+ * dropout at all: {@code VisionTransformer4K}'s {@code drop_rate} (after {@code phi}, on the tokens, in attention
+ * and MLP outputs) defaults to 0 and {@code main_dino4k.py} never sets it. The paper's dropout of 0.1 is applied here
+ * to the input features of every view instead, the teacher's global views included, as a {@code drop_rate} would
+ * reach the teacher too (DINO never puts it in eval mode).
  */
 final class GridAugmentation {
 

@@ -8,6 +8,7 @@ import dev.hipt.job.ModelProperties;
 import dev.hipt.model.CheckpointReader;
 import dev.hipt.model.ModelOptions;
 import dev.hipt.model.StateDict;
+import dev.hipt.results.AnalysedSlideVectors;
 import dev.hipt.storage.BlobStore;
 import dev.hipt.system.ApiException;
 import dev.hipt.training.ModelKind;
@@ -56,17 +57,20 @@ class PretrainingTask implements EngineTask {
     private final PretrainingSlides slides;
     private final BlobStore blobs;
     private final ModelRegistry registry;
+    private final AnalysedSlideVectors analysed;
     private final EngineQueue queue;
     private final PretrainingProperties properties;
     private final ModelOptions options;
     private volatile boolean draining;
 
     PretrainingTask(PretrainingJobRepository jobs, PretrainingSlides slides, BlobStore blobs, ModelRegistry registry,
-                    EngineQueue queue, PretrainingProperties properties, ModelProperties models) {
+                    AnalysedSlideVectors analysed, EngineQueue queue, PretrainingProperties properties,
+                    ModelProperties models) {
         this.jobs = jobs;
         this.slides = slides;
         this.blobs = blobs;
         this.registry = registry;
+        this.analysed = analysed;
         this.queue = queue;
         this.properties = properties;
         this.options = new ModelOptions(models.device(), models.vit256BatchSize());
@@ -198,7 +202,7 @@ class PretrainingTask implements EngineTask {
                         checkpointed = trainer.iteration();
                     }
                 }
-                RegisteredModel model = register(job, trainer, work);
+                RegisteredModel model = register(job, trainer, data.summary(), work);
                 if (jobs.finishRunning(id, attempt, JobStatus.SUCCEEDED, null, null, model.id())) {
                     log.info("Pretraining job {} succeeded after {} iterations: registered model {} ({})", id,
                             trainer.iteration(), model.id(), model.kind());
@@ -228,7 +232,10 @@ class PretrainingTask implements EngineTask {
                 org.springframework.http.HttpStatus.UNPROCESSABLE_CONTENT, PretrainingErrors.UNKNOWN_MODEL,
                 "the job's ViT-256 " + settings.vit256ModelId() + " is no longer registered"));
         StateDict weights = CheckpointReader.read(registry.checkpointFile(vit256.id()));
-        return TrainingData.stage2(found, blobs, settings, weights, options, betweenReads);
+        TrainingData data = TrainingData.stage2(found, blobs, settings, weights,
+                slide -> analysed.cls256MadeBy(slide, vit256.sha256()), options, betweenReads);
+        log.info("Pretraining stage 2 on the token grids of ViT-256 {}: {}", vit256.id(), data.summary());
+        return data;
     }
 
     private Trainer startTrainer(UUID id, PretrainingSettings settings, int itersPerEpoch, int channels, Path work)
@@ -296,7 +303,8 @@ class PretrainingTask implements EngineTask {
         }
     }
 
-    private RegisteredModel register(PretrainingJob job, Trainer trainer, Path work) throws IOException {
+    private RegisteredModel register(PretrainingJob job, Trainer trainer, Map<String, Object> data, Path work)
+            throws IOException {
         Path pth = work.resolve("final.pth");
         try (InputStream in = blobs.open(checkpointKey(job.id()))) {
             Files.copy(in, pth, StandardCopyOption.REPLACE_EXISTING);
@@ -306,6 +314,10 @@ class PretrainingTask implements EngineTask {
         metrics.put("stage", job.stage());
         metrics.put("iterations", trainer.iteration());
         metrics.put("epochs", trainer.epoch());
+        if (job.settings().vit256ModelId() != null) {
+            metrics.put("vit256ModelId", job.settings().vit256ModelId().toString());
+        }
+        metrics.putAll(data);
         List<PretrainingJobRepository.LossPoint> losses = jobs.losses(job.id());
         if (!losses.isEmpty()) {
             metrics.put("firstLoss", losses.get(0).loss());
