@@ -34,7 +34,8 @@ import org.springframework.stereotype.Component;
  * One analysis: slide to region grid, regions read ahead on reader threads while the model encodes earlier ones in
  * batches, every region stored as soon as it is encoded, then the slide-level result. A region is identified by its
  * level-0 geometry and the model version: one already stored is reused (unless the request recomputes all), which
- * is also how a job resumes after its worker died; stored regions that the grid no longer has are dropped.
+ * is also how a job resumes after its worker died; stored regions that the grid no longer has are dropped. With
+ * several devices ({@code hipt.model.devices}) an analysis encodes on the least busy one.
  */
 @Component
 class AnalysisPipeline {
@@ -48,6 +49,7 @@ class AnalysisPipeline {
     private final ExecutorService readers;
     private final JobProperties properties;
     private final JobMetrics metrics;
+    private final DeviceSlots devices = new DeviceSlots();
 
     AnalysisPipeline(SlideSource slides, RegionInference inference, ModelProvider models, RegionResults results,
                      @Qualifier(JobScheduling.READERS) ExecutorService readers, JobProperties properties,
@@ -70,7 +72,13 @@ class AnalysisPipeline {
      */
     void run(AnalysisRequest request, JobControl control) throws IOException {
         try (ModelProvider.Lease lease = models.lease()) {
-            run(request, control, lease.models());
+            LoadedModels loaded = lease.models();
+            int device = devices.take(loaded.encoders().size());
+            try {
+                run(request, control, loaded.onDevice(device));
+            } finally {
+                devices.give(device);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.hipt.job;
 
 import dev.hipt.model.CheckpointReader;
 import dev.hipt.model.DevicePreference;
+import dev.hipt.model.DeviceSpec;
 import dev.hipt.model.ModelOptions;
 import dev.hipt.model.Precision;
 import dev.hipt.model.RegionEncoder;
@@ -330,8 +331,10 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             active.ifPresent(set -> loadedGeneration = set.generation());
             swap(models);
             loaded.complete(models);
-            log.info("HIPT models loaded on {} in {}: model version {}, untrained {}, checkpoints {}", status.device(),
-                    models.provenance().precision(), models.provenance().modelVersion(), models.provenance().untrained(),
+            log.info("HIPT models loaded on {} in {}, ViT-256 batch {}: model version {}, untrained {}, checkpoints {}",
+                    status.device(), models.provenance().precision(),
+                    models.encoder() == null ? null : models.encoder().vit256BatchSize(),
+                    models.provenance().modelVersion(), models.provenance().untrained(),
                     models.provenance().checkpointSha256());
         } catch (ModelLoadException e) {
             fail(e);
@@ -350,10 +353,11 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     private LoadedModels demo() {
         log.warn("hipt.model.demo-random-weights=true: analysing with SEEDED RANDOM WEIGHTS (seed {}). Every result is "
                 + "marked untrained, no predictions are made; the numbers mean nothing medically.", properties.demoSeed());
-        RegionEncoder encoder = factory.randomEncoder(properties.demoSeed(), properties.device(),
-                properties.vit256BatchSize());
+        List<RegionEncoder> encoders = perDevice(device -> factory.randomEncoder(properties.demoSeed(), device,
+                properties.vit256BatchSize()));
+        RegionEncoder encoder = encoders.get(0);
         Provenance provenance = new Provenance("demo-" + properties.demoSeed(), true, Map.of(), Map.of(), precision(encoder));
-        return new LoadedModels(encoder, Optional.empty(), List.of(), Optional.empty(), provenance);
+        return new LoadedModels(encoder, Optional.empty(), List.of(), Optional.empty(), provenance, encoders);
     }
 
     private LoadedModels fromCheckpoints() {
@@ -407,20 +411,42 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     /** Every model of a set is built here, through the {@link ModelFactory}. */
     private LoadedModels assemble(Path vit256, Path vit4k, Path subtypePath, List<String> subtypeClasses,
                                   Path survivalPath, Provenance provenance) {
-        RegionEncoder encoder = null;
+        List<RegionEncoder> encoders = null;
         SlideHead subtype = null;
+        // the heads are small: they run on the first listed device
+        DevicePreference headDevice = properties.deviceSpecs().get(0).preference();
         try {
-            encoder = load("hipt.model.vit256-checkpoint / vit4k-checkpoint",
-                    () -> factory.encoder(vit256, vit4k, properties.device(), properties.vit256BatchSize()));
+            encoders = perDevice(device -> load("hipt.model.vit256-checkpoint / vit4k-checkpoint",
+                    () -> factory.encoder(vit256, vit4k, device, properties.vit256BatchSize())));
+            RegionEncoder encoder = encoders.get(0);
             subtype = subtypePath == null ? null : load("hipt.model.subtype-checkpoint",
-                    () -> factory.head(subtypePath, properties.device(), properties.vit256BatchSize()));
+                    () -> factory.head(subtypePath, headDevice, properties.vit256BatchSize()));
             SlideHead survival = survivalPath == null ? null : load("hipt.model.survival-checkpoint",
-                    () -> factory.head(survivalPath, properties.device(), properties.vit256BatchSize()));
+                    () -> factory.head(survivalPath, headDevice, properties.vit256BatchSize()));
             return new LoadedModels(encoder, Optional.ofNullable(subtype), subtypeClasses,
-                    Optional.ofNullable(survival), provenance.withPrecision(precision(encoder)));
+                    Optional.ofNullable(survival), provenance.withPrecision(precision(encoder)), encoders);
         } catch (RuntimeException e) {
-            closeModel(encoder);
+            if (encoders != null) {
+                encoders.forEach(CheckpointModelProvider::closeModel);
+            }
             closeModel(subtype);
+            throw e;
+        }
+    }
+
+    /**
+     * One encoder per device of {@code hipt.model.devices}, in that order; those already made are closed when a later
+     * one fails.
+     */
+    private List<RegionEncoder> perDevice(java.util.function.Function<DeviceSpec, RegionEncoder> make) {
+        List<RegionEncoder> made = new ArrayList<>();
+        try {
+            for (DeviceSpec device : properties.deviceSpecs()) {
+                made.add(make.apply(device));
+            }
+            return made;
+        } catch (RuntimeException e) {
+            made.forEach(CheckpointModelProvider::closeModel);
             throw e;
         }
     }
@@ -503,9 +529,16 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             closeQuietly(next);
             return;
         }
-        status = new Status(State.LOADED, null, models.provenance(),
-                models.encoder() == null ? null : models.encoder().device());
+        status = new Status(State.LOADED, null, models.provenance(), deviceNames(models));
         closeQuietly(old);
+    }
+
+    /** {@code cpu}, {@code gpu(0)}, or the devices joined by commas ({@code gpu(0),gpu(1)}); null for fakes. */
+    private static String deviceNames(LoadedModels models) {
+        if (models.encoder() == null) {
+            return null;
+        }
+        return String.join(",", models.encoders().stream().map(RegionEncoder::device).toList());
     }
 
     private Optional<ModelCatalog.ActiveSet> activeSet() {
@@ -581,7 +614,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
     private static void closeModel(Object resource) {
         if (resource instanceof LoadedModels m) {
-            closeModel(m.encoder());
+            m.encoders().forEach(CheckpointModelProvider::closeModel);
             m.subtype().ifPresent(CheckpointModelProvider::closeModel);
             m.survival().ifPresent(CheckpointModelProvider::closeModel);
         } else if (resource instanceof AutoCloseable c) {
@@ -598,9 +631,9 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
 
         String sha256(Path file);
 
-        RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize);
+        RegionEncoder encoder(Path vit256, Path vit4k, DeviceSpec device, int vit256BatchSize);
 
-        RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize);
+        RegionEncoder randomEncoder(long seed, DeviceSpec device, int vit256BatchSize);
 
         SlideHead head(Path checkpoint, DevicePreference device, int vit256BatchSize);
 
@@ -628,13 +661,13 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         }
 
         @Override
-        public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
+        public RegionEncoder encoder(Path vit256, Path vit4k, DeviceSpec device, int vit256BatchSize) {
             return RegionEncoder.load(CheckpointReader.read(vit256), CheckpointReader.read(vit4k),
                     new ModelOptions(device, vit256BatchSize, compiled, precision));
         }
 
         @Override
-        public RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize) {
+        public RegionEncoder randomEncoder(long seed, DeviceSpec device, int vit256BatchSize) {
             return RegionEncoder.random(seed, new ModelOptions(device, vit256BatchSize, compiled, precision));
         }
 

@@ -13,11 +13,11 @@ import org.springframework.stereotype.Component;
 class JobSchedulerHealthIndicator implements HealthIndicator {
 
     private final SchedulerClient queue;
-    private final JobProperties properties;
+    private final int workers;
 
-    JobSchedulerHealthIndicator(SchedulerClient queue, JobProperties properties) {
+    JobSchedulerHealthIndicator(SchedulerClient queue, JobScheduling.WorkerCount workers) {
         this.queue = queue;
-        this.properties = properties;
+        this.workers = workers.total();
     }
 
     @Override
@@ -29,7 +29,7 @@ class JobSchedulerHealthIndicator implements HealthIndicator {
         Health.Builder health = state.isStarted() && !state.isShuttingDown() ? Health.up() : Health.down();
         return health.withDetail("started", state.isStarted())
                 .withDetail("shuttingDown", state.isShuttingDown())
-                .withDetail("workers", properties.workersPerDevice())
+                .withDetail("workers", workers)
                 .withDetail("running", scheduler.getCurrentlyExecuting().size())
                 .build();
     }

@@ -34,7 +34,8 @@ import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 
 /**
  * Wires db-scheduler by hand (its Spring Boot starter predates Boot 4): one persistent one-time task
- * {@value #TASK_NAME} per job, executed by {@code hipt.job.workers-per-device} threads, with heartbeats so that a
+ * {@value #TASK_NAME} per job, executed by {@code hipt.job.workers-per-device} threads per device of
+ * {@code hipt.model.devices}, with heartbeats so that a
  * dead worker's job is revived and resumed by any other worker.
  */
 @Configuration(proxyBeanMethods = false)
@@ -58,9 +59,22 @@ class JobScheduling {
                 .execute((instance, context) -> worker.run(instance.getData().jobId()));
     }
 
+    /** {@code hipt.job.workers-per-device} for each device of {@code hipt.model.devices}. */
+    @Bean
+    WorkerCount analysisWorkerCount(JobProperties properties, ObjectProvider<ModelProperties> models) {
+        ModelProperties model = models.getIfAvailable();
+        int devices = model == null ? 1 : model.deviceSpecs().size();
+        return new WorkerCount(properties.workersPerDevice() * devices);
+    }
+
+    /** How many analyses this process runs at once: its scheduler's threads (0 on an API-only replica). */
+    record WorkerCount(int total) {
+    }
+
     @Bean
     JobSchedulerFactory jobSchedulerFactory(DataSource dataSource, OneTimeTask<AnalysisTaskData> analysisTask,
-                                            ObjectProvider<EngineTask> engineTasks, JobProperties properties) {
+                                            ObjectProvider<EngineTask> engineTasks, JobProperties properties,
+                                            WorkerCount workers) {
         List<OneTimeTask<AnalysisTaskData>> others = new ArrayList<>();
         for (EngineTask engineTask : engineTasks.orderedStream().toList()) {
             if (engineTask.name().equals(TASK_NAME)) {
@@ -76,7 +90,7 @@ class JobScheduling {
                         }
                     }));
         }
-        return new JobSchedulerFactory(dataSource, analysisTask, others, properties);
+        return new JobSchedulerFactory(dataSource, analysisTask, others, properties, workers.total());
     }
 
     /** Looks the scheduler up when first used: the engine's tasks (which queue their jobs) are built before it. */
@@ -151,13 +165,10 @@ class JobScheduling {
         private final List<Task<?>> tasks;
         private final Map<String, OneTimeTask<AnalysisTaskData>> engineTasks;
         private final JobProperties properties;
-
-        JobSchedulerFactory(DataSource dataSource, OneTimeTask<AnalysisTaskData> task, JobProperties properties) {
-            this(dataSource, task, List.of(), properties);
-        }
+        private final int workers;
 
         JobSchedulerFactory(DataSource dataSource, OneTimeTask<AnalysisTaskData> task,
-                            List<OneTimeTask<AnalysisTaskData>> engineTasks, JobProperties properties) {
+                            List<OneTimeTask<AnalysisTaskData>> engineTasks, JobProperties properties, int workers) {
             // Scheduling joins the caller's transaction, so a job row and its execution commit together.
             this.dataSource = new TransactionAwareDataSourceProxy(dataSource);
             List<Task<?>> all = new ArrayList<>();
@@ -167,6 +178,7 @@ class JobScheduling {
             this.engineTasks = engineTasks.stream().collect(Collectors.toUnmodifiableMap(Task::getName,
                     Function.identity()));
             this.properties = properties;
+            this.workers = workers;
         }
 
         SchedulerClient client() {
@@ -179,8 +191,8 @@ class JobScheduling {
             return Scheduler.create(dataSource, tasks)
                     .schedulerName(name)
                     .serializer(new AnalysisTaskData.TextSerializer())
-                    .threads(properties.workersPerDevice())
-                    .executorService(Executors.newFixedThreadPool(properties.workersPerDevice(),
+                    .threads(workers)
+                    .executorService(Executors.newFixedThreadPool(workers,
                             daemonThreads("hipt-analysis-" + name.getName() + "-")))
                     .heartbeatInterval(properties.heartbeat())
                     .missedHeartbeatsLimit(properties.missedHeartbeats())

@@ -18,15 +18,16 @@ class JobWorkersHealthIndicator implements HealthIndicator {
 
     private final WorkerActivity activity;
     private final JobProperties properties;
+    private final int workers;
 
-    JobWorkersHealthIndicator(WorkerActivity activity, JobProperties properties) {
+    JobWorkersHealthIndicator(WorkerActivity activity, JobProperties properties, JobScheduling.WorkerCount workers) {
         this.activity = activity;
         this.properties = properties;
+        this.workers = workers.total();
     }
 
     @Override
     public Health health() {
-        int workers = properties.workersPerDevice();
         Duration limit = properties.heartbeat().multipliedBy(properties.missedHeartbeats());
         List<WorkerActivity.Running> stuck = activity.stuck(limit, Instant.now());
         Health.Builder health = workers > 0 && stuck.size() >= workers ? Health.down() : Health.up();

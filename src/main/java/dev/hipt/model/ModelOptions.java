@@ -11,8 +11,10 @@ import java.util.Locale;
  *                        rather than as the eager DJL blocks of this package (the reference, float32 only)
  * @param precision       the compiled path's number format; {@code AUTO} picks for the device
  *                        ({@link Precision#resolve}); the eager path takes only {@code AUTO} or {@code FP32}
+ * @param gpu             which GPU (0, 1, ...) when {@code device} is {@code GPU}, or {@code AUTO} finds one
  */
-public record ModelOptions(DevicePreference device, int vit256BatchSize, boolean compiled, Precision precision) {
+public record ModelOptions(DevicePreference device, int vit256BatchSize, boolean compiled, Precision precision,
+                           int gpu) {
 
     /** The default batch: 64 patches. */
     public static final int DEFAULT_BATCH = 64;
@@ -24,6 +26,9 @@ public record ModelOptions(DevicePreference device, int vit256BatchSize, boolean
         if (precision == null) {
             precision = Precision.AUTO;
         }
+        if (gpu < 0) {
+            throw new IllegalArgumentException("gpu must be 0 or more, got " + gpu);
+        }
         if (vit256BatchSize < 1) {
             throw new IllegalArgumentException("vit256BatchSize must be at least 1, got " + vit256BatchSize);
         }
@@ -31,6 +36,16 @@ public record ModelOptions(DevicePreference device, int vit256BatchSize, boolean
             throw new IllegalArgumentException("hipt.model.precision=" + precision.label() + " needs the compiled "
                     + "path (hipt.model.compiled=true); the eager path computes in fp32 only");
         }
+    }
+
+    /** These options on GPU 0 (when the device is a GPU). */
+    public ModelOptions(DevicePreference device, int vit256BatchSize, boolean compiled, Precision precision) {
+        this(device, vit256BatchSize, compiled, precision, 0);
+    }
+
+    /** These options on one listed device of {@code hipt.model.devices}. */
+    public ModelOptions(DeviceSpec device, int vit256BatchSize, boolean compiled, Precision precision) {
+        this(device.preference(), vit256BatchSize, compiled, precision, device.gpu());
     }
 
     /** The eager reference path in float32 on {@code device}. */

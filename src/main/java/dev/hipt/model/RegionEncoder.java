@@ -34,6 +34,19 @@ public final class RegionEncoder implements AutoCloseable {
     /** Largest ViT-256 forward pass on the CPU; see {@link #vit256Cls}. */
     static final int CPU_MICRO_BATCH = 16;
 
+    /**
+     * {@code (b / 255 - 0.5) / 0.5} in float for every byte value {@code b}: what {@link #preprocess} writes. A
+     * table lookup instead of two float divisions per value: 62 instead of 258 ms of CPU per 4096 region
+     * (docs/performance.md, "End to end").
+     */
+    private static final float[] NORMALISED = new float[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            NORMALISED[b] = (b / 255f - 0.5f) / 0.5f;
+        }
+    }
+
     private final NDManager manager;
     private final Device device;
     private final VisionTransformer vit256;
@@ -43,10 +56,14 @@ public final class RegionEncoder implements AutoCloseable {
     private final CompiledVit compiled256;
     private final CompiledVit compiled4k;
     private final Precision precision;
+    /** Patches per ViT-256 step: as configured on the CPU, at most what free memory holds on a GPU. */
+    private final int vit256Batch;
     private final DirectBuffers buffers = new DirectBuffers(4);
 
     private RegionEncoder(NDManager manager, Device device, VisionTransformer vit256, VisionTransformer vit4k,
-                          ModelOptions options, CompiledVit compiled256, CompiledVit compiled4k, Precision precision) {
+                          ModelOptions options, CompiledVit compiled256, CompiledVit compiled4k, Precision precision,
+                          int vit256Batch) {
+        this.vit256Batch = vit256Batch;
         this.manager = manager;
         this.device = device;
         this.vit256 = vit256;
@@ -108,8 +125,10 @@ public final class RegionEncoder implements AutoCloseable {
 
     private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
                                         StateDict w4k, ModelOptions options, boolean fused) {
-        Device device = Devices.select(options.device());
+        Device device = Devices.select(options.device(), options.gpu());
         Precision precision = options.precision().resolve(device);
+        int batch = device.isGpu() ? gpuBatch(device, v256, w256, w4k, options, precision)
+                : options.vit256BatchSize();
         NDManager manager = Devices.newManager(device);
         CompiledVit c256 = null;
         CompiledVit c4k = null;
@@ -124,7 +143,7 @@ public final class RegionEncoder implements AutoCloseable {
                 v256.freeze(true);
                 v4k.freeze(true);
             }
-            return new RegionEncoder(manager, device, v256, v4k, options, c256, c4k, precision);
+            return new RegionEncoder(manager, device, v256, v4k, options, c256, c4k, precision, batch);
         } catch (RuntimeException e) {
             if (c256 != null) {
                 c256.close();
@@ -132,6 +151,21 @@ public final class RegionEncoder implements AutoCloseable {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * The ViT-256 batch on a GPU: the configured one, lowered to what the device's free memory holds next to the
+     * weights ({@link BatchSizing}), read before the weights are loaded; {@link #vit256BatchSize()} tells which.
+     */
+    private static int gpuBatch(Device device, VisionTransformer v256, StateDict w256, StateDict w4k,
+                                ModelOptions options, Precision precision) {
+        long parameters = parameters(w256) + parameters(w4k);
+        return BatchSizing.patchesThatFit(Devices.freeMemory(device), BatchSizing.modelBytes(parameters, precision),
+                BatchSizing.vit256ActivationBytes(v256, precision), options.vit256BatchSize());
+    }
+
+    private static long parameters(StateDict weights) {
+        return weights.asMap().values().stream().mapToLong(t -> t.data().length).sum();
     }
 
     /**
@@ -151,13 +185,13 @@ public final class RegionEncoder implements AutoCloseable {
         int w = crop.width;
         float[] out = new float[CHANNELS * h * w];
         int plane = h * w;
+        // One channel at a time, so the writes run along a plane; the table holds the formula's exact floats.
         for (int y = 0; y < h; y++) {
             int src = ((y + crop.top) * width + crop.left) * CHANNELS;
-            int dst = y * w;
-            for (int x = 0; x < w; x++) {
-                for (int c = 0; c < CHANNELS; c++) {
-                    float v = (rgb[src++] & 0xff) / 255f;
-                    out[c * plane + dst + x] = (v - 0.5f) / 0.5f;
+            for (int c = 0; c < CHANNELS; c++) {
+                int dst = c * plane + y * w;
+                for (int x = 0, s = src + c; x < w; x++, s += CHANNELS) {
+                    out[dst + x] = NORMALISED[rgb[s] & 0xff];
                 }
             }
         }
@@ -225,7 +259,7 @@ public final class RegionEncoder implements AutoCloseable {
         float[][] cls256 = new float[regions.size()][perRegion * d256];
         try (NDManager call = manager.newSubManager()) {
             int total = regions.size() * perRegion;
-            int batch = options.vit256BatchSize();
+            int batch = vit256Batch;
             for (int start = 0; start < total; start += batch) {
                 int n = Math.min(batch, total - start);
                 float[] cls = runVit256(call, regions, width, cols, perRegion, start, n);
@@ -477,6 +511,11 @@ public final class RegionEncoder implements AutoCloseable {
     /** Whether the ViTs run as compiled TorchScript modules (else as the eager reference blocks). */
     public boolean compiled() {
         return compiled256 != null;
+    }
+
+    /** Patches per ViT-256 step: {@link ModelOptions#vit256BatchSize()}, on a GPU at most what its memory holds. */
+    public int vit256BatchSize() {
+        return vit256Batch;
     }
 
     /** The configured options. */

@@ -32,7 +32,7 @@ public final class SlideHead implements AutoCloseable {
     public static SlideHead load(StateDict weights, ModelOptions options) {
         Objects.requireNonNull(options, "options");
         SlideAggregator aggregator = SlideAggregator.describedBy(weights);
-        NDManager manager = Devices.newManager(Devices.select(options.device()));
+        NDManager manager = Devices.newManager(Devices.select(options.device(), options.gpu()));
         try {
             aggregator.load(weights, manager);
             aggregator.freeze(true);

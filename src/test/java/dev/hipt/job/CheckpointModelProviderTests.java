@@ -8,6 +8,7 @@ import dev.hipt.job.CheckpointModelProvider.ModelFactory;
 import dev.hipt.job.CheckpointModelProvider.ModelLoadException;
 import dev.hipt.job.CheckpointModelProvider.State;
 import dev.hipt.model.DevicePreference;
+import dev.hipt.model.DeviceSpec;
 import dev.hipt.model.Precision;
 import dev.hipt.model.RegionEncoder;
 import dev.hipt.model.SlideHead;
@@ -173,7 +174,7 @@ class CheckpointModelProviderTests {
     void aSubtypeHeadNeedsItsClassNames(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("x.pth"), "x");
         ModelProperties props = new ModelProperties(file.toString(), file.toString(), file.toString(), List.of(),
-                null, DevicePreference.CPU, 64, false, 7, true, Precision.AUTO);
+                null, DevicePreference.CPU, 64, false, 7, true, Precision.AUTO, List.of());
         CheckpointModelProvider provider = new CheckpointModelProvider(props, new FakeFactory());
         provider.start();
 
@@ -273,7 +274,7 @@ class CheckpointModelProviderTests {
         ModelProperties props = new ModelProperties(REFERENCE.resolve("vit256.pth").toString(),
                 REFERENCE.resolve("vit4k.pth").toUri().toString(), REFERENCE.resolve("slide_subtype.pt").toString(),
                 List.of("A", "B", "C"), REFERENCE.resolve("slide_survival.pt").toString(), DevicePreference.CPU, 16,
-                true, 7, true, Precision.AUTO);
+                true, 7, true, Precision.AUTO, List.of());
         CheckpointModelProvider provider = new CheckpointModelProvider(props);
         provider.start();
         try {
@@ -307,7 +308,7 @@ class CheckpointModelProviderTests {
                 REFERENCE + " absent: skipping");
         ModelProperties props = new ModelProperties(REFERENCE.resolve("vit256.pth").toString(),
                 REFERENCE.resolve("vit4k.pth").toString(), null, null, null, DevicePreference.CPU, 16, false, 7, true,
-                Precision.FP32);
+                Precision.FP32, List.of());
         CheckpointModelProvider provider = new CheckpointModelProvider(props);
         provider.start();
         try {
@@ -322,9 +323,44 @@ class CheckpointModelProviderTests {
     }
 
     @Test
+    void loadsOneEncoderPerListedDeviceInOrder() {
+        FakeFactory factory = new FakeFactory();
+        ModelProperties props = new ModelProperties(null, null, null, null, null, DevicePreference.AUTO, 64, true, 7,
+                true, Precision.AUTO, List.of("gpu1", "gpu0"));
+        CheckpointModelProvider provider = new CheckpointModelProvider(props, factory);
+        provider.start();
+
+        LoadedModels models = provider.models();
+
+        assertThat(factory.devices).extracting(DeviceSpec::label).containsExactly("gpu1", "gpu0");
+        assertThat(models.encoders()).hasSize(2);
+    }
+
+    @Test
+    void withoutADeviceListTheSingleDeviceSettingStillDecides() {
+        FakeFactory factory = new FakeFactory();
+        CheckpointModelProvider provider = new CheckpointModelProvider(properties(null, null, true), factory);
+        provider.start();
+
+        provider.models();
+
+        assertThat(factory.devices).extracting(DeviceSpec::label).containsExactly("cpu");
+    }
+
+    @Test
+    void aDeviceListMustNameDistinctGpus() {
+        assertThatThrownBy(() -> new ModelProperties("a", "b", null, null, null, DevicePreference.AUTO, 16, false, 7,
+                true, Precision.AUTO, List.of("gpu0", "gpu0"))).hasMessageContaining("gpu0 twice");
+        assertThatThrownBy(() -> new ModelProperties("a", "b", null, null, null, DevicePreference.AUTO, 16, false, 7,
+                true, Precision.AUTO, List.of("cpu", "gpu0"))).hasMessageContaining("must all be GPUs");
+        assertThatThrownBy(() -> new ModelProperties("a", "b", null, null, null, DevicePreference.AUTO, 16, false, 7,
+                true, Precision.AUTO, List.of("npu0"))).hasMessageContaining("hipt.model.devices");
+    }
+
+    @Test
     void theEagerPathRefusesBfloat16() {
         assertThatThrownBy(() -> new ModelProperties("a", "b", null, null, null, DevicePreference.CPU, 16, false, 7,
-                false, Precision.BF16)).hasMessageContaining("hipt.model.compiled=true");
+                false, Precision.BF16, List.of())).hasMessageContaining("hipt.model.compiled=true");
     }
 
     private static Map<String, Object> info(CheckpointModelProvider provider) {
@@ -337,13 +373,14 @@ class CheckpointModelProviderTests {
 
     private static ModelProperties properties(String vit256, String vit4k, boolean demo) {
         return new ModelProperties(vit256, vit4k, null, null, null, DevicePreference.CPU, 64, demo, 7, true,
-                Precision.AUTO);
+                Precision.AUTO, List.of());
     }
 
     /** Loads nothing real: encoders are {@code null}, sha256 is the path's name. */
     private static final class FakeFactory implements ModelFactory {
 
         final AtomicLong randomSeed = new AtomicLong(-1);
+        final List<DeviceSpec> devices = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile CountDownLatch gate;
         final List<LoadedModels> released = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -358,7 +395,7 @@ class CheckpointModelProviderTests {
         }
 
         @Override
-        public RegionEncoder encoder(Path vit256, Path vit4k, DevicePreference device, int vit256BatchSize) {
+        public RegionEncoder encoder(Path vit256, Path vit4k, DeviceSpec device, int vit256BatchSize) {
             if (vit256.getFileName().toString().equals("broken")) {
                 throw new ModelLoadException("broken checkpoint", null);
             }
@@ -366,7 +403,8 @@ class CheckpointModelProviderTests {
         }
 
         @Override
-        public RegionEncoder randomEncoder(long seed, DevicePreference device, int vit256BatchSize) {
+        public RegionEncoder randomEncoder(long seed, DeviceSpec device, int vit256BatchSize) {
+            devices.add(device);
             if (gate != null) {
                 try {
                     gate.await();

@@ -61,6 +61,30 @@ class RegionEncoderTests {
     }
 
     @Test
+    void preprocessGivesTheFormulasExactFloatForEveryByteInEveryChannel() {
+        int side = 256;
+        byte[] rgb = new byte[side * side * 3];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) (i * 7 + i / 3);
+        }
+
+        float[] chw = RegionEncoder.preprocess(rgb, side, side);
+
+        int plane = side * side;
+        for (int p = 0; p < plane; p++) {
+            for (int c = 0; c < 3; c++) {
+                float expected = ((rgb[p * 3 + c] & 0xff) / 255f - 0.5f) / 0.5f;
+                if (Float.floatToRawIntBits(chw[c * plane + p]) != Float.floatToRawIntBits(expected)) {
+                    throw new AssertionError("pixel " + p + " channel " + c + ": " + chw[c * plane + p] + " != "
+                            + expected);
+                }
+            }
+        }
+        assertThat(java.util.stream.IntStream.range(0, rgb.length).map(i -> rgb[i] & 0xff).distinct().count())
+                .as("the image holds every byte value").isEqualTo(256);
+    }
+
+    @Test
     void preprocessMapsBlackToMinusOneAndWhiteToOne() {
         byte[] rgb = new byte[256 * 256 * 3];
         rgb[0] = (byte) 255;

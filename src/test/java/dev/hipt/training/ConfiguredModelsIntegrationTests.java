@@ -51,7 +51,7 @@ class ConfiguredModelsIntegrationTests extends ServiceIntegrationTestSupport {
         Path other = tmp.resolve("vit256-other.safetensors");
         Safetensors.write(other, VisionTransformer.vit256(1).randomStateDict(99), Map.of());
         ModelProperties changed = new ModelProperties(other.toString(), configured.vit4kCheckpoint(), null, List.of(),
-                null, DevicePreference.CPU, 64, false, 42, true, Precision.AUTO);
+                null, DevicePreference.CPU, 64, false, 42, true, Precision.AUTO, List.of());
         RegisteredModel before = registry.active(ModelKind.VIT256).orElseThrow();
         try {
             new ConfiguredModels(changed, registry).start();
