@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One HIPT vision transformer compiled by libtorch: the {@link TorchScriptArchive} of its weights loaded through DJL
  * ({@code Model.load}, a {@code PtSymbolBlock}). Inputs and outputs are float32; the precision lives inside the
- * module. Thread-safe: libtorch runs a loaded module's {@code forward} from several threads at once, and position
+ * module. On a CPU whose oneDNN supports the precision, the module's {@code prepack} method reorders the block
+ * weights once into oneDNN's layout right after loading ({@link Fusions#onednn}). Thread-safe: libtorch runs a
+ * loaded module's {@code forward} from several threads at once (prepacking is done before the first), and position
  * embeddings are cached per grid in the model's long-lived manager.
  */
 final class CompiledVit implements AutoCloseable {
@@ -43,20 +48,25 @@ final class CompiledVit implements AutoCloseable {
 
     /**
      * Writes the archive of {@code vit} with {@code weights} to a temporary file, loads it on {@code device} and
-     * deletes the file (libtorch has read it whole).
+     * deletes the file (libtorch has read it whole); then prepacks its weights where {@code fusions} and the CPU allow.
      *
+     * @param batch  the images (ViT-256) or regions (ViT-4K) a call usually holds, and
+     * @param tokens the tokens of each (CLS included): the row hint for the prepacked layout
      * @throws CheckpointException naming a missing or mis-shaped parameter
      */
-    static CompiledVit load(VisionTransformer vit, StateDict weights, Precision precision, boolean fused,
-                            Device device) {
+    static CompiledVit load(VisionTransformer vit, StateDict weights, Precision precision, Fusions fusions,
+                            Device device, int batch, int tokens) {
         Path dir = null;
         Model model = null;
         try {
             dir = Files.createTempDirectory("hipt-torchscript");
             String name = vit.stem() == VisionTransformer.Stem.PATCH ? "vit256" : "vit4k";
-            TorchScriptArchive.write(dir.resolve(name + ".pt"), vit, weights, precision, fused);
+            TorchScriptArchive.write(dir.resolve(name + ".pt"), vit, weights, precision, fusions);
             model = Model.newInstance(name, device, Devices.ENGINE);
             model.load(dir, name);
+            if (fusions.onednn() && !device.isGpu() && Fusions.onednnSupports(precision, Precision.cpuFlags())) {
+                prepack(model, (long) batch * tokens, batch);
+            }
             int patch = vit.stem() == VisionTransformer.Stem.PATCH
                     ? (int) weights.get("patch_embed.proj.weight").shape()[2] : 1;
             return new CompiledVit(model, vit, weights.get("pos_embed").data(), patch);
@@ -68,6 +78,17 @@ final class CompiledVit implements AutoCloseable {
             throw new IllegalStateException("libtorch could not load the compiled " + vit + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(dir);
+        }
+    }
+
+    /** Runs the module's {@code prepack(rows, clsRows)}: every block weight reordered once for oneDNN. */
+    private static void prepack(Model model, long rows, long clsRows) {
+        try (IValue r = IValue.from(rows);
+             IValue c = IValue.from(clsRows);
+             IValue packed = IValueUtils.runMethod((PtSymbolBlock) model.getBlock(), "prepack", r, c)) {
+            if (packed.toLong() == 0) {
+                throw new IllegalStateException("prepack reordered no weights");
+            }
         }
     }
 

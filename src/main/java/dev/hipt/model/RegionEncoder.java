@@ -33,6 +33,8 @@ public final class RegionEncoder implements AutoCloseable {
     private static final int PATCH_FLOATS = CHANNELS * PATCH * PATCH;
     /** Largest ViT-256 forward pass on the CPU; see {@link #vit256Cls}. */
     static final int CPU_MICRO_BATCH = 16;
+    /** Tokens, CLS included, of a ViT-256 patch (16 x 16 patches of 16 px) and of a ViT-4K region (16 x 16 of 256 px). */
+    private static final int TOKENS = 1 + 16 * 16;
 
     /**
      * {@code (b / 255 - 0.5) / 0.5} in float for every byte value {@code b}: what {@link #preprocess} writes. A
@@ -95,7 +97,7 @@ public final class RegionEncoder implements AutoCloseable {
             throw new CheckpointException("parameter 'phi.0.weight' of the ViT-4K takes " + v4k.inDim()
                     + " features, but the ViT-256 makes " + v256.dim());
         }
-        return create(v256, vit256, v4k, vit4k, options, true);
+        return create(v256, vit256, v4k, vit4k, options, Fusions.ALL);
     }
 
     /**
@@ -107,24 +109,24 @@ public final class RegionEncoder implements AutoCloseable {
     }
 
     static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options) {
-        return random(seed, depth256, depth4k, options, true);
+        return random(seed, depth256, depth4k, options, Fusions.ALL);
     }
 
-    /** {@link #random(long, int, int, ModelOptions)}; {@code fused}: the compiled attention through SDPA (benchmarks). */
-    static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options, boolean fused) {
+    /** {@link #random(long, int, int, ModelOptions)} with the compiled path's {@code fusions} (benchmarks). */
+    static RegionEncoder random(long seed, int depth256, int depth4k, ModelOptions options, Fusions fusions) {
         VisionTransformer v256 = VisionTransformer.vit256(depth256);
         VisionTransformer v4k = VisionTransformer.vit4k(depth4k);
-        return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options, fused);
+        return create(v256, v256.randomStateDict(seed), v4k, v4k.randomStateDict(seed + 1), options, fusions);
     }
 
     /** An encoder over the given (possibly non-official, e.g. tiny test) architectures and weights. */
     static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
                             ModelOptions options) {
-        return create(v256, w256, v4k, w4k, options, true);
+        return create(v256, w256, v4k, w4k, options, Fusions.ALL);
     }
 
     private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
-                                        StateDict w4k, ModelOptions options, boolean fused) {
+                                        StateDict w4k, ModelOptions options, Fusions fusions) {
         Device device = Devices.select(options.device(), options.gpu());
         Precision precision = options.precision().resolve(device);
         int batch = device.isGpu() ? gpuBatch(device, v256, w256, w4k, options, precision)
@@ -134,8 +136,8 @@ public final class RegionEncoder implements AutoCloseable {
         CompiledVit c4k = null;
         try {
             if (options.compiled()) {
-                c256 = CompiledVit.load(v256, w256, precision, fused, device);
-                c4k = CompiledVit.load(v4k, w4k, precision, fused, device);
+                c256 = CompiledVit.load(v256, w256, precision, fusions, device, CPU_MICRO_BATCH, TOKENS);
+                c4k = CompiledVit.load(v4k, w4k, precision, fusions, device, 1, TOKENS);
             } else {
                 precision = Precision.FP32;
                 v256.load(w256, manager);

@@ -35,10 +35,11 @@ final class TorchScriptArchive {
      * Writes {@code vit} with {@code weights} (checked against its parameter shapes) into {@code file}.
      *
      * @param precision FP32, BF16 or FP16 (resolved)
-     * @param fused     whether attention uses {@code torch.scaled_dot_product_attention}
+     * @param fusions   the module's attention ({@code sdpa}) and GELU fusion; oneDNN prepacking is done after loading
+     *                  ({@link CompiledVit})
      * @throws CheckpointException naming a missing or mis-shaped parameter
      */
-    static void write(Path file, VisionTransformer vit, StateDict weights, Precision precision, boolean fused) {
+    static void write(Path file, VisionTransformer vit, StateDict weights, Precision precision, Fusions fusions) {
         Map<String, long[]> shapes = vit.parameterShapes();
         shapes.forEach((name, shape) -> weights.get(name, shape));
         boolean patch = vit.stem() == VisionTransformer.Stem.PATCH;
@@ -74,8 +75,10 @@ final class TorchScriptArchive {
         p.integer(vit.heads());
         p.unicode("dtype");
         p.integer(precision.torchScalarType());
-        p.unicode("fused");
-        p.bool(fused);
+        p.unicode("sdpa");
+        p.bool(fusions.sdpa());
+        p.unicode("fuse_gelu");
+        p.bool(fusions.fusedGelu());
         for (String[] attr : new String[][] {{"embed_w", embed + "weight"}, {"embed_b", embed + "bias"},
                 {"cls_token", "cls_token"}, {"norm_w", "norm.weight"}, {"norm_b", "norm.bias"}}) {
             p.unicode(attr[0]);
@@ -85,6 +88,8 @@ final class TorchScriptArchive {
         storages.list(p, ln, Precision.FP32);
         p.unicode("w");
         storages.list(p, w, precision);
+        p.unicode("pw");
+        storages.list(p, List.of(), precision);
         p.setitems();
         p.build();
         p.stop();

@@ -137,11 +137,12 @@ public final class ModelBenchmark {
 
     private static Variant variant(String name, DevicePreference device, int batch, int rounds) {
         boolean compiled = name.startsWith("compiled-");
-        boolean fused = !name.endsWith("-unfused");
-        String label = name.replace("compiled-", "").replace("eager-", "").replace("-unfused", "");
-        Precision precision = Precision.parse(label);
+        String[] parts = name.replace("compiled-", "").replace("eager-", "").split("-");
+        Precision precision = Precision.parse(parts[0]);
+        Set<String> off = Set.of(parts);
+        Fusions fusions = new Fusions(!off.contains("unfused"), !off.contains("noonednn"), !off.contains("nogelu"));
         ModelOptions options = new ModelOptions(device, batch, compiled, precision);
-        RegionEncoder encoder = RegionEncoder.random(7, 12, 6, options, fused);
+        RegionEncoder encoder = RegionEncoder.random(7, 12, 6, options, fusions);
         return new Variant(name, encoder, encoder.precision(), new double[rounds], new double[rounds]);
     }
 

@@ -1,0 +1,37 @@
+package dev.hipt.model;
+
+/**
+ * Which fusions the compiled path uses (all of them in production; the benchmark switches them off one by one to
+ * measure each, docs/performance.md). None of them changes what is computed, only how many passes over memory it
+ * takes.
+ *
+ * @param sdpa        attention through {@code torch.scaled_dot_product_attention} (else explicit
+ *                    {@code softmax(q k^T) v})
+ * @param onednn      block Linear layers as oneDNN inner products on weights reordered once at load, with the bias
+ *                    fused (CPU, where oneDNN supports the precision: {@link #onednnSupports}); else
+ *                    {@code torch.linear}, which copies the bias into every output and reorders the weight per call
+ * @param fusedGelu   with {@code onednn}: the MLP's GELU as a post-op of its first Linear
+ */
+record Fusions(boolean sdpa, boolean onednn, boolean fusedGelu) {
+
+    /** Everything: the production setting. */
+    static final Fusions ALL = new Fusions(true, true, true);
+
+    /**
+     * Whether oneDNN's inner product runs {@code precision} on a CPU with these flags: float32 on any x86-64 CPU,
+     * bfloat16 with AVX-512 BW/VL/DQ (what libtorch's {@code mkldnn_bf16_device_check} asks), float16 with
+     * AVX512-FP16 or AMX-FP16. Elsewhere (other architectures, older CPUs) the module keeps {@code torch.linear}.
+     */
+    static boolean onednnSupports(Precision precision, java.util.Set<String> flags) {
+        String arch = System.getProperty("os.arch");
+        if (!"amd64".equals(arch) && !"x86_64".equals(arch)) {
+            return false;
+        }
+        return switch (precision) {
+            case FP32 -> true;
+            case BF16 -> flags.containsAll(java.util.List.of("avx512bw", "avx512vl", "avx512dq"));
+            case FP16 -> flags.contains("avx512_fp16") || flags.contains("amx_fp16");
+            case AUTO -> throw new IllegalStateException("resolve AUTO first");
+        };
+    }
+}
