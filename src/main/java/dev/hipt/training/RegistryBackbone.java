@@ -74,8 +74,8 @@ class RegistryBackbone implements ActiveBackbone {
             throw new TrainingFailure(TrainingFailure.NOT_ON_BACKBONE, missing.size() + " of "
                     + slideIds.stream().distinct().count() + " labelled slides are not analysed with the active "
                     + "backbone " + backbone.modelVersion() + " (ViT-256 " + backbone.vit256().id() + ", ViT-4K "
-                    + backbone.vit4k().id() + "): reanalyse them (POST /api/v1/slides with reanalyse=true) or "
-                    + "activate the backbone they were analysed with (" + named + ")");
+                    + backbone.vit4k().id() + "): " + named + ". Reanalyse them (POST /api/v1/slides with "
+                    + "reanalyse=true) or activate the backbone they were analysed with");
         }
         return backbone;
     }
