@@ -25,7 +25,9 @@ class HiptVit(Module):
     # Precision: the stem, every LayerNorm, the softmax statistics, the residual stream and the outputs are float32;
     # the blocks' Linear layers and attention products run in self.dtype (6 float32, 15 bfloat16, 5 float16), whose
     # weights the archive holds in that dtype.
-    # Linear layers: self.linear (oneDNN with prepacked weights once prepack() has run, else torch.linear).
+    # Linear layers: self.linear (oneDNN with prepacked weights once prepack() has run, else torch.linear). The
+    # residual adds are in place on the float32 stream h (a fresh tensor of this call), converting the bf16/fp16
+    # branch on the fly: one pass instead of a conversion pass and an add pass.
     dt = self.dtype
     w = self.w
     ln = self.ln
@@ -52,11 +54,11 @@ class HiptVit(Module):
         s = torch.matmul(qkv[0] * scale, torch.transpose(qkv[1], -2, -1))
         a = torch.matmul(torch.to(torch.softmax(s, -1, 6), dt), qkv[2])
       a = torch.reshape(torch.transpose(a, 1, 2), [b, n, c])
-      h = h + torch.to(self.linear(a, 4 * i + 1, w[8 * i + 2], w[8 * i + 3], False), 6)
+      h = torch.add_(h, self.linear(a, 4 * i + 1, w[8 * i + 2], w[8 * i + 3], False))
       y = torch.to(torch.layer_norm(h, [c], ln[4 * i + 2], ln[4 * i + 3], 1e-06), dt)
       y = self.linear(self.linear(y, 4 * i + 2, w[8 * i + 4], w[8 * i + 5], True), 4 * i + 3, w[8 * i + 6],
                       w[8 * i + 7], False)
-      h = h + torch.to(y, 6)
+      h = torch.add_(h, y)
     # The last block: only the CLS output is used, so only the CLS query attends; its softmax is the attention map.
     # Its prepacked weights are q, kv, proj, fc1, fc2 from 4 * i.
     i = self.depth - 1

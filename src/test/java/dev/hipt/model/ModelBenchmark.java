@@ -31,7 +31,8 @@ import java.util.Random;
  *
  * Options (system properties): {@code hipt.bench.variants} (comma-separated, default all of
  * {@code eager-fp32, compiled-fp32, compiled-bf16, compiled-fp16, compiled-fp32-unfused, compiled-bf16-unfused};
- * "unfused" is the explicit {@code softmax(q k^T) v} instead of {@code scaled_dot_product_attention}),
+ * suffix "-unfused": the explicit {@code softmax(q k^T) v} instead of {@code scaled_dot_product_attention};
+ * "-noonednn": {@code torch.linear} instead of oneDNN on prepacked weights; "-nogelu": GELU not fused into fc1),
  * {@code hipt.bench.batch} (ViT-256 batch, default 64), {@code hipt.bench.rounds} (timed batches per variant,
  * default 3), {@code hipt.bench.regions} (timed 4096 regions through the full encoder per variant, default 0),
  * {@code hipt.bench.device} (auto|cpu|gpu), {@code hipt.bench.profile} (true: time each operation of one eager
