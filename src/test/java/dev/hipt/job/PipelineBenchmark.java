@@ -81,9 +81,10 @@ public final class PipelineBenchmark {
         int modelBatches = Integer.getInteger("hipt.bench.model-batches", 2);
         Path data = Files.createTempDirectory("hipt-pipeline-bench");
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(HiptApplication.class)
-                .properties(serviceProperties(data))
-                .run();
+        // as command-line arguments, so they win over application.yml (default properties would not)
+        String[] settings = serviceProperties(data).entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(HiptApplication.class).run(settings);
         try {
             run(context, slide, modelBatches);
         } finally {
@@ -93,11 +94,11 @@ public final class PipelineBenchmark {
     }
 
     /** The service's settings for the run; {@code -Dhipt.*} on the command line wins over these defaults. */
-    private static Map<String, Object> serviceProperties(Path data) {
-        Map<String, Object> p = new TreeMap<>();
+    private static Map<String, String> serviceProperties(Path data) {
+        Map<String, String> p = new TreeMap<>();
         p.put("server.port", "0");
         p.put("hipt.storage.root", data.toString());
-        p.put("spring.datasource.url", "jdbc:h2:mem:pipeline-bench;DB_CLOSE_DELAY=-1");
+        p.put("spring.datasource.url", "jdbc:h2:mem:pipeline-bench-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         p.put("hipt.model.demo-random-weights", "true");
         p.put("hipt.model.device", "cpu");
         p.put("hipt.job.polling-interval", "200ms");
@@ -243,8 +244,11 @@ public final class PipelineBenchmark {
         if (response.statusCode() != 202) {
             throw new IllegalStateException("upload answered " + response.statusCode() + ": " + response.body());
         }
-        JsonNode job = JsonMapper.builder().build().readTree(response.body()).get("job");
-        return UUID.fromString(job.get("id").asString());
+        JsonNode answer = JsonMapper.builder().build().readTree(response.body());
+        if (!"QUEUED".equals(answer.get("analysis").asString())) {
+            throw new IllegalStateException("expected a new slide with a queued analysis: " + response.body());
+        }
+        return UUID.fromString(answer.get("job").get("id").asString());
     }
 
     private static JobView awaitEnd(AnalysisJobs jobs, UUID jobId) throws InterruptedException {
