@@ -222,6 +222,29 @@ class RegionResultsIntegrationTests {
             assertThat(blobs.keys()).isEmpty();
         }
 
+        @Test
+        void cls256MadeByAViT256TakesTheGridsOfAFinishedAnalysisWithThatViT256Only() {
+            AnalysedSlideVectors analysed = new AnalysedSlideVectors(jdbc, results);
+            results.store(slide, V1, region(1, 21));
+            results.store(slide, V1, region(0, 20));
+            results.storeSlide(slide, V1, new SlideResult(2, floats(192, 1), null, null));
+            results.store(slide, V2, region(0, 30));
+            UUID unfinished = UUID.randomUUID();
+            ResultsTestDatabase.insertSlide(jdbc, unfinished);
+            results.store(unfinished, V1, region(0, 40));
+
+            assertThat(analysed.cls256MadeBy(slide, "a".repeat(64))).hasValueSatisfying(grids -> {
+                assertThat(grids).hasSize(2);
+                assertThat(grids.get(0)).containsExactly(region(0, 20).cls256());
+                assertThat(grids.get(1)).containsExactly(region(1, 21).cls256());
+            });
+            assertThat(analysed.cls256MadeBy(slide, "A".repeat(64))).as("hex in either case").isPresent();
+            assertThat(analysed.cls256MadeBy(slide, "c".repeat(64))).as("V2 has regions but no slide result")
+                    .isEmpty();
+            assertThat(analysed.cls256MadeBy(slide, "b".repeat(64))).as("V1's ViT-4K, not its ViT-256").isEmpty();
+            assertThat(analysed.cls256MadeBy(unfinished, "a".repeat(64))).isEmpty();
+        }
+
         private int rows(String table) {
             return jdbc.sql("SELECT count(*) FROM " + table + " WHERE slide_id = ?").param(slide)
                     .query(Integer.class).single();
