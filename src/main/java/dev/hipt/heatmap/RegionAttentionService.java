@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import org.springframework.beans.factory.ObjectProvider;
@@ -73,13 +74,19 @@ class RegionAttentionService {
         }
         RegionResult region = slide.regions().get(index);
         Geometry g = geometry(region);
-        RegionMaps stored = store.find(slideId, slide.modelVersion(), g).orElse(null);
-        if (stored != null && stored.hasVit256() && stored.offsets() == properties.offsets()) {
-            return new RegionView(slide, region, stored);
+        Optional<RegionMaps> stored = usable(store.find(slideId, slide.modelVersion(), g));
+        if (stored.isPresent()) {
+            return new RegionView(slide, region, stored.get());
         }
         try (ModelProvider.Lease lease = leaseFor(slide)) {
             encoding.acquireUninterruptibly();
             try {
+                // Requests for the same region queue here while the first computes it: they take its maps
+                // instead of computing them again one after the other.
+                Optional<RegionMaps> meanwhile = usable(store.find(slideId, slide.modelVersion(), g));
+                if (meanwhile.isPresent()) {
+                    return new RegionView(slide, region, meanwhile.get());
+                }
                 RgbImage pixels;
                 try (SlideImages.OpenedSlideImage opened = images.open(slideId)) {
                     pixels = reader.read(opened.image(), opened.mpp(), region.x(), region.y());
@@ -91,6 +98,11 @@ class RegionAttentionService {
                 encoding.release();
             }
         }
+    }
+
+    /** Stored maps that serve a region view: with the ViT-256 maps, computed with the configured offsets. */
+    private Optional<RegionMaps> usable(Optional<RegionMaps> stored) {
+        return stored.filter(m -> m.hasVit256() && m.offsets() == properties.offsets());
     }
 
     /**

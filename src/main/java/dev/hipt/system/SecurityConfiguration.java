@@ -1,5 +1,6 @@
 package dev.hipt.system;
 
+import jakarta.servlet.DispatcherType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -57,6 +58,9 @@ class SecurityConfiguration {
                 .addFilterBefore(apiKeyFilter, AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
                 .authorizeHttpRequests(auth -> {
+                    // The asynchronous dispatch that ends a streamed answer (features.h5) belongs to a request
+                    // already authorised; refusing it (the API key is not read again) closed the connection.
+                    auth.dispatcherTypeMatchers(DispatcherType.ASYNC).permitAll();
                     auth.requestMatchers(OPEN_PATHS).permitAll();
                     if (properties.metricsPublic()) {
                         auth.requestMatchers(PROMETHEUS).permitAll();
