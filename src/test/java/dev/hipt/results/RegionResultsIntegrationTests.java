@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /** The results repository on both databases the service supports, through the project's own migrations. */
 class RegionResultsIntegrationTests {
@@ -47,10 +46,7 @@ class RegionResultsIntegrationTests {
 
         @BeforeAll
         void database() {
-            PostgresTestDatabase.Database database = PostgresTestDatabase.newDatabase();
-            SimpleDriverDataSource ds = new SimpleDriverDataSource(new org.postgresql.Driver(), database.jdbcUrl(),
-                    database.username(), database.password());
-            dataSource = ds;
+            dataSource = ResultsTestDatabase.postgres();
             ResultsTestDatabase.migrate(dataSource);
         }
     }

@@ -1,5 +1,6 @@
 package dev.hipt.results;
 
+import dev.hipt.PostgresTestDatabase;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;
@@ -26,6 +27,13 @@ final class ResultsTestDatabase {
         ds.setUsername("sa");
         ds.setPassword("");
         return ds;
+    }
+
+    /** A fresh database of its own on the shared PostgreSQL server ({@link PostgresTestDatabase}). */
+    static DataSource postgres() {
+        PostgresTestDatabase.Database database = PostgresTestDatabase.newDatabase();
+        return new SimpleDriverDataSource(new org.postgresql.Driver(), database.jdbcUrl(), database.username(),
+                database.password());
     }
 
     static void migrate(DataSource dataSource) {

@@ -7,7 +7,6 @@ import static dev.hipt.results.SlideEmbeddingIndexTests.assertSameAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.hipt.PostgresTestDatabase;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -55,9 +53,7 @@ class SlideEmbeddingIndexIntegrationTests {
 
         @BeforeAll
         void database() {
-            PostgresTestDatabase.Database database = PostgresTestDatabase.newDatabase();
-            dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(), database.jdbcUrl(),
-                    database.username(), database.password());
+            dataSource = ResultsTestDatabase.postgres();
             ResultsTestDatabase.migrate(dataSource);
         }
     }
