@@ -83,11 +83,16 @@ class PredictionController {
             description = "Synchronous, one slide after the other; each slide's outcome is PREDICTED or the code"
                     + " the single-slide call would answer. Send larger sets in several requests.")
     @ApiResponse(responseCode = "200", description = "Every slide's outcome")
-    @ApiResponse(responseCode = "400", description = "No slideIds, or more than 100 (VALIDATION_FAILED)")
+    @ApiResponse(responseCode = "400", description = "No slideIds, more than 100, or a null one (VALIDATION_FAILED);"
+            + " a body that is not a JSON object with a slideIds array of UUIDs (BAD_REQUEST)")
+    @ApiResponse(responseCode = "415", description = "The body is not application/json (UNSUPPORTED_MEDIA_TYPE)")
     BatchResponse repredictBatch(@RequestBody BatchRequest request) {
         if (request == null || request.slideIds() == null || request.slideIds().isEmpty()
                 || request.slideIds().size() > MAX_BATCH) {
             throw ApiException.validationFailed("slideIds must list 1 to " + MAX_BATCH + " slide ids");
+        }
+        if (request.slideIds().contains(null)) {
+            throw ApiException.validationFailed("slideIds must not contain null");
         }
         List<BatchOutcome> outcomes = new ArrayList<>();
         for (UUID slideId : request.slideIds()) {

@@ -1,6 +1,7 @@
 package dev.hipt.system;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -18,6 +19,7 @@ public class ApiException extends RuntimeException {
     private final HttpStatus status;
     private final String code;
     private final HttpHeaders headers;
+    private final Map<String, Object> properties;
 
     public ApiException(HttpStatus status, String code, String detail) {
         this(status, code, detail, new HttpHeaders(), null);
@@ -28,10 +30,24 @@ public class ApiException extends RuntimeException {
     }
 
     public ApiException(HttpStatus status, String code, String detail, HttpHeaders headers, Throwable cause) {
+        this(status, code, detail, headers, Map.of(), cause);
+    }
+
+    /**
+     * With extra problem properties beside {@code code} (for example the id of the resource a conflict is with), for
+     * clients that act on them without parsing the detail; {@code code} and the RFC 9457 members cannot be replaced.
+     */
+    public ApiException(HttpStatus status, String code, String detail, Map<String, Object> properties) {
+        this(status, code, detail, new HttpHeaders(), properties, null);
+    }
+
+    private ApiException(HttpStatus status, String code, String detail, HttpHeaders headers,
+                         Map<String, Object> properties, Throwable cause) {
         super(detail, cause);
         this.status = Objects.requireNonNull(status, "status");
         this.code = Objects.requireNonNull(code, "code");
         this.headers = HttpHeaders.readOnlyHttpHeaders(headers);
+        this.properties = Map.copyOf(properties);
     }
 
     /** 404 {@code NOT_FOUND}: "{what} {id} does not exist". */
@@ -63,6 +79,11 @@ public class ApiException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** Extra problem properties besides {@code code}; read-only, usually empty. */
+    public Map<String, Object> properties() {
+        return properties;
     }
 
     /** Extra response headers; read-only. */

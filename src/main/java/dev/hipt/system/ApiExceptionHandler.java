@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Set;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** Matched by name so that {@code system} does not depend on {@code job} (which may throw {@link ApiException}). */
     private static final String MODEL_NOT_CONFIGURED_EXCEPTION = "dev.hipt.job.ModelNotConfiguredException";
 
+    /** The problem members an {@link ApiException}'s extra properties never replace. */
+    private static final Set<String> STANDARD_MEMBERS = Set.of("type", "title", "status",
+            "detail", "instance", "code");
+
     /** What a 503 for an unreachable database tells the caller to wait. */
     private static final Duration DATABASE_RETRY_AFTER = Duration.ofSeconds(5);
 
@@ -57,7 +62,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (ex.status().is5xxServerError()) {
             log.error("{} {} failed with {}", request.getMethod(), request.getRequestURI(), ex.code(), ex);
         }
-        return problem(ex.status(), ex.code(), ex.getMessage(), ex.headers(), request);
+        ResponseEntity<ProblemDetail> answer = problem(ex.status(), ex.code(), ex.getMessage(), ex.headers(),
+                request);
+        ex.properties().forEach((name, value) -> {
+            if (!STANDARD_MEMBERS.contains(name)) {
+                answer.getBody().setProperty(name, value);
+            }
+        });
+        return answer;
     }
 
     @ExceptionHandler(SlideException.class)

@@ -53,6 +53,11 @@ public final class ErrorCodes {
     public static final String MODEL_KIND_MISMATCH = "MODEL_KIND_MISMATCH";
     /** 422: a subtype head whose class count differs from the class names given with it. */
     public static final String MODEL_CLASSES_MISMATCH = "MODEL_CLASSES_MISMATCH";
+    /**
+     * 409: the checkpoint's bytes are registered as this kind already, with other classes or time bins than the
+     * request gives; the problem's {@code modelId} names that model, whose classes and time bins stay as they are.
+     */
+    public static final String MODEL_ALREADY_REGISTERED = "MODEL_ALREADY_REGISTERED";
     /** 403: a server path to register a model from is outside {@code hipt.model.registry.allowed-dirs}. */
     public static final String MODEL_PATH_NOT_ALLOWED = "MODEL_PATH_NOT_ALLOWED";
     /** 422: a server path to register a model from names no readable file. */

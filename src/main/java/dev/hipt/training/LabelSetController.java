@@ -55,6 +55,8 @@ class LabelSetController {
     @ApiResponse(responseCode = "201", description = "The stored label set")
     @ApiResponse(responseCode = "422", description = "A bad row (LABEL_ROW_INVALID, naming row and column), a slide"
             + " not analysed (SLIDE_NOT_ANALYSED) or an unusable set (LABEL_SET_INVALID)")
+    @ApiResponse(responseCode = "415", description = "Neither multipart/form-data nor application/json"
+            + " (UNSUPPORTED_MEDIA_TYPE)")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = MediaType.MULTIPART_FORM_DATA_VALUE, schema = @Schema(implementation = UploadForm.class)))
     ResponseEntity<LabelSet> upload(HttpServletRequest request,
@@ -109,6 +111,9 @@ class LabelSetController {
     @Operation(operationId = "createLabelSetFromJson", summary = "Stores a label set sent as JSON: {\"name\": ...,"
             + " \"rows\": [{\"externalId\"|\"slideId\": ..., \"subtype\": ..., \"months\": ..., \"event\": ...}]}")
     @ApiResponse(responseCode = "201", description = "The stored label set")
+    @ApiResponse(responseCode = "400", description = "The body is not one JSON object or array (BAD_REQUEST)")
+    @ApiResponse(responseCode = "415", description = "Neither multipart/form-data nor application/json"
+            + " (UNSUPPORTED_MEDIA_TYPE)")
     @ApiResponse(responseCode = "422", description = "As for the file upload")
     ResponseEntity<LabelSet> json(@RequestBody byte[] body) {
         String text = text(body);

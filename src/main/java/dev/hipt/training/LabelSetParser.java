@@ -141,13 +141,23 @@ final class LabelSetParser {
     }
 
     /** The name of a JSON label set ({@code name} at the top level), if it has one. */
+    /**
+     * The name of a label set sent as {@code application/json}, or null when it has none. Such a body must be one JSON
+     * object or array: anything else (not JSON, a scalar, {@code null}) is 400 {@code BAD_REQUEST}, while what its
+     * rows say is checked by {@link #parse} (422 {@code LABEL_SET_INVALID}), as for an uploaded file.
+     */
     static String jsonName(String text) {
+        JsonNode root;
         try {
-            JsonNode root = JSON.readTree(text.strip());
-            return root.isObject() && root.path("name").isString() ? root.path("name").asString() : null;
+            root = JSON.readTree(text.strip());
         } catch (JacksonException e) {
-            return null;
+            throw ApiException.badRequest("The JSON body cannot be read: " + e.getOriginalMessage());
         }
+        if (root == null || !(root.isObject() || root.isArray())) {
+            throw ApiException.badRequest("A JSON label set is an object {\"name\": ..., \"rows\": [...]} or an"
+                    + " array of rows");
+        }
+        return root.path("name").isString() ? root.path("name").asString() : null;
     }
 
     private static void checkSize(List<Row> rows) {

@@ -101,8 +101,10 @@ class ModelController {
                     + " restricted unpickler (or as safetensors) and its tensors must fit the kind: ViT-256 and"
                     + " ViT-4K state dicts (the official DINO `teacher` layout too), HIPT_LGP_FC heads over 384-wide"
                     + " ViT-256 tokens; a subtype head has as many outputs as `classes`, a survival head 4. The same"
-                    + " bytes registered as the same kind again answer the first registration (200). Registering"
-                    + " does not activate.",
+                    + " bytes registered as the same kind again, with the same `classes` and `timeBins`, answer the"
+                    + " first registration (200; its name is kept); with other classes or time bins they are refused"
+                    + " (409 MODEL_ALREADY_REGISTERED, `modelId` naming the registered model), since a registered"
+                    + " model's classes and time bins never change. Registering does not activate.",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
                 @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
                         schema = @Schema(implementation = UploadForm.class)),
@@ -111,13 +113,18 @@ class ModelController {
                 @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                         schema = @Schema(implementation = PathRegistration.class))}))
     @ApiResponse(responseCode = "201", description = "Registered; Location names the model")
-    @ApiResponse(responseCode = "200", description = "The same bytes were registered as this kind before")
-    @ApiResponse(responseCode = "400", description = "A missing or invalid field (VALIDATION_FAILED, BAD_REQUEST)")
+    @ApiResponse(responseCode = "200", description = "The same bytes were registered as this kind before, with the"
+            + " same classes and time bins")
+    @ApiResponse(responseCode = "400", description = "A missing or invalid field (VALIDATION_FAILED); a body that"
+            + " is not a JSON object of these fields, or an unreadable upload (BAD_REQUEST)")
     @ApiResponse(responseCode = "403", description = "The path is outside hipt.model.registry.allowed-dirs"
             + " (MODEL_PATH_NOT_ALLOWED), or the key is not ADMIN (FORBIDDEN)")
+    @ApiResponse(responseCode = "409", description = "The same bytes are registered as this kind with other classes"
+            + " or time bins (MODEL_ALREADY_REGISTERED; the problem's modelId names that model)")
     @ApiResponse(responseCode = "413", description = "Larger than hipt.model.registry.max-upload-size"
             + " (PAYLOAD_TOO_LARGE)")
-    @ApiResponse(responseCode = "415", description = "Not multipart/form-data, application/octet-stream or JSON")
+    @ApiResponse(responseCode = "415", description = "Not multipart/form-data, application/octet-stream or JSON"
+            + " (UNSUPPORTED_MEDIA_TYPE)")
     @ApiResponse(responseCode = "422", description = "Nothing registered: not a checkpoint or refused by the"
             + " restricted unpickler (MODEL_CHECKPOINT_INVALID), tensors that do not fit the kind"
             + " (MODEL_KIND_MISMATCH), a subtype head whose class count differs from `classes`"
@@ -217,6 +224,8 @@ class ModelController {
             throw ApiException.validationFailed("A path registration needs 'kind' and 'path'");
         }
         ModelKind kind = ModelKind.fromJson(body.kind());
+        // the body's own fields first: a bad value is 400 wherever the path points
+        ModelRegistry.checkFields(kind, body.classes(), body.timeBins());
         Path file = allowedFile(body.path());
         String name = body.name() == null || body.name().isBlank() ? file.getFileName().toString() : body.name();
         return registry.registerReporting(kind, file,
@@ -275,11 +284,17 @@ class ModelController {
         if (bytes.length > MAX_JSON_BYTES) {
             throw ApiException.badRequest("The JSON body is larger than " + MAX_JSON_BYTES + " bytes");
         }
+        PathRegistration body;
         try {
-            return JSON.readValue(bytes, PathRegistration.class);
+            body = JSON.readValue(bytes, PathRegistration.class);
         } catch (JacksonException e) {
-            throw ApiException.badRequest("The JSON body cannot be read: expected {\"kind\", \"path\", \"name\", "
-                    + "\"classes\", \"timeBins\"}");
+            body = null;
         }
+        if (body == null) {
+            // JSON 'null' binds to no object at all; an empty body, malformed JSON or a wrong type do not bind
+            throw ApiException.badRequest("The JSON body cannot be read: expected an object {\"kind\", \"path\","
+                    + " \"name\", \"classes\", \"timeBins\"}");
+        }
+        return body;
     }
 }

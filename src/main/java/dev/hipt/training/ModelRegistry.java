@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,22 +67,25 @@ public class ModelRegistry {
 
     /**
      * Validates (restricted unpickler / safetensors; tensors fit the kind), stores the file in the BlobStore, inserts
-     * the row; idempotent by (kind, sha256): the same bytes registered as the same kind again give the first
-     * registration. {@code checkpoint} is copied, never moved or changed.
+     * the row; idempotent by (kind, sha256): the same bytes registered as the same kind again, with the same classes
+     * and time bins, give the first registration (the name and source of the later call are not kept).
+     * {@code checkpoint} is copied, never moved or changed.
      *
      * @throws ApiException 422 MODEL_CHECKPOINT_INVALID, MODEL_KIND_MISMATCH or MODEL_CLASSES_MISMATCH (400
-     *                      VALIDATION_FAILED for classes or time bins given with the wrong kind), leaving nothing
-     *                      registered
+     *                      VALIDATION_FAILED for classes or time bins given with the wrong kind, or invalid), 409
+     *                      MODEL_ALREADY_REGISTERED when the bytes are registered with other classes or time bins,
+     *                      leaving nothing registered or changed
      */
     public RegisteredModel register(ModelKind kind, Path checkpoint, ModelRegistration registration) {
         return registerReporting(kind, checkpoint, registration).model();
     }
 
     Registered registerReporting(ModelKind kind, Path checkpoint, ModelRegistration registration) {
+        checkFields(kind, registration.classes(), registration.timeBins());
         String sha256 = sha256(checkpoint);
         Optional<RegisteredModel> existing = findBySha256(kind, sha256);
         if (existing.isPresent()) {
-            return new Registered(existing.get(), false);
+            return new Registered(sameRegistration(existing.get(), registration), false);
         }
         boolean pytorch = validate(kind, checkpoint, registration);
         long size = size(checkpoint);
@@ -108,7 +112,8 @@ public class ModelRegistry {
                     .update();
         } catch (DuplicateKeyException concurrent) {
             // Another request registered the same bytes meanwhile; the blob is the same object under the same key.
-            return new Registered(findBySha256(kind, sha256).orElseThrow(() -> concurrent), false);
+            RegisteredModel first = findBySha256(kind, sha256).orElseThrow(() -> concurrent);
+            return new Registered(sameRegistration(first, registration), false);
         } catch (RuntimeException e) {
             deleteBlobQuietly(blobKey);
             throw e;
@@ -197,14 +202,57 @@ public class ModelRegistry {
                 .params(kind.name(), sha256).query(ModelRegistry::row).optional().map(Row::model);
     }
 
-    /** Reads the file through the restricted unpickler and checks that its tensors fit {@code kind}. */
-    private static boolean validate(ModelKind kind, Path checkpoint, ModelRegistration registration) {
-        if (kind != ModelKind.SUBTYPE_HEAD && !registration.classes().isEmpty()) {
+    /**
+     * The checks of a registration's own fields, before any file is read: class names only for subtype heads, none
+     * null or blank; time bins only for survival heads, as {@link #checkTimeBins} wants them.
+     *
+     * @throws ApiException 400 VALIDATION_FAILED naming the field
+     */
+    static void checkFields(ModelKind kind, List<String> classes, List<Double> timeBins) {
+        List<String> names = classes == null ? List.of() : classes;
+        List<Double> bins = timeBins == null ? List.of() : timeBins;
+        if (kind != ModelKind.SUBTYPE_HEAD && !names.isEmpty()) {
             throw ApiException.validationFailed("classes are for subtype heads only, not for kind " + kind.json());
         }
-        if (kind != ModelKind.SURVIVAL_HEAD && !registration.timeBins().isEmpty()) {
+        if (kind != ModelKind.SURVIVAL_HEAD && !bins.isEmpty()) {
             throw ApiException.validationFailed("timeBins are for survival heads only, not for kind " + kind.json());
         }
+        if (names.stream().anyMatch(name -> name == null || name.isBlank())) {
+            throw ApiException.validationFailed("classes must be non-empty names in logit order, got " + names);
+        }
+        checkTimeBins(bins);
+    }
+
+    /**
+     * {@code first}, registered earlier from the same bytes as the same kind, when {@code again} asks for the same
+     * classes and time bins. A different class count is the head's mismatch (422, as for a first registration);
+     * other differences are a conflict naming the registered model: its classes and time bins never change.
+     */
+    private static RegisteredModel sameRegistration(RegisteredModel first, ModelRegistration again) {
+        if (first.kind() == ModelKind.SUBTYPE_HEAD && first.classes().size() != again.classes().size()) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, ErrorCodes.MODEL_CLASSES_MISMATCH,
+                    "The subtype head has " + first.classes().size() + " classes, but " + again.classes().size()
+                            + " class names were given " + again.classes() + ": send 'classes' in logit order");
+        }
+        List<String> differences = new ArrayList<>();
+        if (!first.classes().equals(again.classes())) {
+            differences.add("classes " + first.classes() + " (this request: " + again.classes() + ")");
+        }
+        if (!first.timeBins().equals(again.timeBins())) {
+            differences.add("timeBins " + first.timeBins() + " (this request: " + again.timeBins() + ")");
+        }
+        if (differences.isEmpty()) {
+            return first;
+        }
+        throw new ApiException(HttpStatus.CONFLICT, ErrorCodes.MODEL_ALREADY_REGISTERED,
+                "These bytes are registered as " + first.kind().json() + " model " + first.id() + " with "
+                        + String.join(" and ", differences) + "; a registered model's classes and time bins do not"
+                        + " change, and nothing was registered",
+                Map.of("modelId", first.id().toString()));
+    }
+
+    /** Reads the file through the restricted unpickler and checks that its tensors fit {@code kind}. */
+    private static boolean validate(ModelKind kind, Path checkpoint, ModelRegistration registration) {
         boolean pytorch;
         StateDict weights;
         try {
@@ -238,12 +286,11 @@ public class ModelRegistry {
                 throw mismatch(kind, "it has " + outputs + " outputs, a survival head has " + SURVIVAL_BINS
                         + " time bins");
             }
-            checkTimeBins(registration.timeBins());
         }
         return pytorch;
     }
 
-    /** Bin edges: none, the 3 cut points between the 4 bins, or all 5 edges; ascending, not negative. */
+    /** Bin edges: none, the 3 cut points between the 4 bins, or all 5 edges; ascending, finite, not negative. */
     private static void checkTimeBins(List<Double> bins) {
         if (bins.isEmpty()) {
             return;
@@ -254,8 +301,8 @@ public class ModelRegistry {
         }
         for (int i = 0; i < bins.size(); i++) {
             Double b = bins.get(i);
-            if (b == null || b.isNaN() || b < 0 || (i > 0 && b < bins.get(i - 1))) {
-                throw ApiException.validationFailed("timeBins must be ascending months >= 0, got " + bins);
+            if (b == null || !Double.isFinite(b) || b < 0 || (i > 0 && b < bins.get(i - 1))) {
+                throw ApiException.validationFailed("timeBins must be ascending finite months >= 0, got " + bins);
             }
         }
     }

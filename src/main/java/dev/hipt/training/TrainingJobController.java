@@ -31,11 +31,13 @@ class TrainingJobController {
             + " subtype or survival, a label set, epochs and options; when it succeeds the head is registered"
             + " (modelId) and can be activated")
     @ApiResponse(responseCode = "202", description = "The queued job")
-    @ApiResponse(responseCode = "400", description = "A missing field or an option out of range (VALIDATION_FAILED)")
+    @ApiResponse(responseCode = "400", description = "A missing field or an option out of range (VALIDATION_FAILED);"
+            + " a body that is not a JSON object of these fields, or a field of the wrong type (BAD_REQUEST)")
     @ApiResponse(responseCode = "404", description = "No such label set (NOT_FOUND)")
     @ApiResponse(responseCode = "422", description = "The label set cannot train the task: no labels for it"
             + " (LABEL_SET_INVALID), one class only (TRAINING_SINGLE_CLASS), too few slides for the split or the"
             + " bins (TRAINING_TOO_FEW_SLIDES)")
+    @ApiResponse(responseCode = "415", description = "The body is not application/json (UNSUPPORTED_MEDIA_TYPE)")
     ResponseEntity<TrainingJobView> create(@RequestBody TrainingJobRequest request) {
         TrainingJobView job = jobs.submit(request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/admin/training-jobs/" + job.id())).body(job);

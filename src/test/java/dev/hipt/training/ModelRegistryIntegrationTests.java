@@ -76,6 +76,66 @@ class ModelRegistryIntegrationTests extends ServiceIntegrationTestSupport {
     }
 
     @Test
+    void refusesTheSameSubtypeHeadWithOtherClassesOnEveryRegisterPath() throws IOException {
+        byte[] head = pth(SlideAggregator.small(1, 3).randomStateDict(33));
+        Files.createDirectories(ALLOWED);
+        Path onServer = ALLOWED.resolve("subtype-" + System.nanoTime() + ".pth");
+        Files.write(onServer, head);
+        try {
+            Answer first = upload(admin, head, "subtype", "IDC,ILC,MIXED", null, "head.pth");
+            assertThat(first.status()).as(first.text()).isEqualTo(201);
+            String id = first.json().path("id").asString();
+            int registered = ids(get(admin, "/api/v1/admin/models")).size();
+
+            Answer reordered = upload(admin, head, "subtype", "IDC,MIXED,ILC", null, "head.pth");
+            Answer raw = send(admin.post().uri("/api/v1/admin/models?kind=subtype&classes=A,B,C")
+                    .contentType(MediaType.APPLICATION_OCTET_STREAM).body(head));
+            Answer byPath = json(admin, Map.of("kind", "subtype", "path", onServer.toString(),
+                    "classes", List.of("LumA", "LumB", "Basal")));
+
+            for (Answer conflict : List.of(reordered, raw, byPath)) {
+                assertRefused(conflict, 409, "MODEL_ALREADY_REGISTERED");
+                assertThat(conflict.json().path("modelId").asString()).isEqualTo(id);
+                assertThat(conflict.json().path("detail").asString()).contains(id).contains("[IDC, ILC, MIXED]");
+            }
+            assertRefused(upload(admin, head, "subtype", "IDC,ILC", null, "head.pth"), 422,
+                    "MODEL_CLASSES_MISMATCH");
+            Answer same = json(admin, Map.of("kind", "subtype", "path", onServer.toString(),
+                    "classes", List.of("IDC", "ILC", "MIXED")));
+            assertThat(same.status()).as(same.text()).isEqualTo(200);
+            assertThat(same.json().path("id").asString()).isEqualTo(id);
+            assertThat(get(admin, "/api/v1/admin/models/" + id).json().path("classes").toString())
+                    .isEqualTo("[\"IDC\",\"ILC\",\"MIXED\"]");
+            assertThat(ids(get(admin, "/api/v1/admin/models"))).hasSize(registered);
+        } finally {
+            Files.deleteIfExists(onServer);
+        }
+    }
+
+    @Test
+    void refusesTheSameSurvivalHeadWithOtherTimeBins() throws IOException {
+        byte[] head = pth(SlideAggregator.small(1, 4).randomStateDict(43));
+
+        Answer first = upload(admin, head, "survival", null, "0,10,20,40,100", "survival.pth");
+        assertThat(first.status()).as(first.text()).isEqualTo(201);
+        String id = first.json().path("id").asString();
+
+        Answer otherBins = upload(admin, head, "survival", null, "0,12,24,48,100", "survival.pth");
+        Answer noBins = upload(admin, head, "survival", null, null, "survival.pth");
+        Answer again = upload(admin, head, "survival", null, "0,10,20,40,100", "survival-again.pth");
+
+        for (Answer conflict : List.of(otherBins, noBins)) {
+            assertRefused(conflict, 409, "MODEL_ALREADY_REGISTERED");
+            assertThat(conflict.json().path("modelId").asString()).isEqualTo(id);
+            assertThat(conflict.json().path("detail").asString()).contains("timeBins [0.0, 10.0, 20.0, 40.0, 100.0]");
+        }
+        assertThat(again.status()).as(again.text()).isEqualTo(200);
+        assertThat(again.json().path("id").asString()).isEqualTo(id);
+        assertThat(get(admin, "/api/v1/admin/models/" + id).json().path("timeBins").toString())
+                .isEqualTo("[0.0,10.0,20.0,40.0,100.0]");
+    }
+
+    @Test
     void downloadsASafetensorsBackboneAsAPthWithTheSameTensors() throws IOException {
         StateDict weights = VisionTransformer.vit256(1).randomStateDict(7);
         Path file = tmp.resolve("vit256.safetensors");

@@ -41,10 +41,11 @@ class PretrainingController {
             + "every field is checked before anything runs")
     @ApiResponse(responseCode = "202", description = "The queued job; Location is its URL")
     @ApiResponse(responseCode = "400", description = "A field is missing or out of range (code VALIDATION_FAILED), "
-            + "or the body is not JSON (BAD_REQUEST)")
+            + "or the body is not a JSON object of these fields or has a field of the wrong type (BAD_REQUEST)")
     @ApiResponse(responseCode = "422", description = "Slides not stored (UNKNOWN_SLIDES), no slide at all "
             + "(NO_SLIDES), vit256ModelId unknown (UNKNOWN_MODEL) or not a ViT-256 (NOT_A_VIT256), stage 2 without "
             + "a ViT-256 (VIT256_REQUIRED)")
+    @ApiResponse(responseCode = "415", description = "The body is not application/json (code UNSUPPORTED_MEDIA_TYPE)")
     ResponseEntity<PretrainingJobView> create(@RequestBody PretrainingRequest request) {
         PretrainingJobView job = service.submit(request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/admin/pretraining-jobs/" + job.id()))

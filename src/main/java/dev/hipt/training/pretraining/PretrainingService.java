@@ -133,20 +133,26 @@ class PretrainingService {
             throw ApiException.validationFailed("normalization must be hipt or imagenet, got '" + r.normalization()
                     + "'");
         }
-        UUID vit256 = stage == 2 ? frozenVit256(r.vit256ModelId()) : null;
         if (stage == 1 && r.vit256ModelId() != null) {
             throw ApiException.validationFailed("vit256ModelId is for stage 2 only");
         }
+        long seed = r.seed() == null ? 0 : r.seed();
+        // Every field is checked before the stored slides and models are looked up: a bad value is 400 whatever
+        // is stored.
+        checkHyperParameters(new PretrainingSettings(stage, List.of(), iterations, batch, outDim, localCrops, global,
+                local, depth, null, every, seed, minTissue, normalization, r.hyperParameters()));
+        UUID vit256 = stage == 2 ? frozenVit256(r.vit256ModelId()) : null;
         List<UUID> slideIds = slides(r.slideIds());
-        PretrainingSettings settings = new PretrainingSettings(stage, slideIds, iterations, batch, outDim, localCrops,
-                global, local, depth, vit256, every, r.seed() == null ? 0 : r.seed(), minTissue, normalization,
-                r.hyperParameters());
+        return new PretrainingSettings(stage, slideIds, iterations, batch, outDim, localCrops, global, local, depth,
+                vit256, every, seed, minTissue, normalization, r.hyperParameters());
+    }
+
+    private static void checkHyperParameters(PretrainingSettings settings) {
         try {
             DinoSetup.hyperParameters(settings);
         } catch (IllegalArgumentException e) {
             throw ApiException.validationFailed(e.getMessage());
         }
-        return settings;
     }
 
     private UUID frozenVit256(UUID named) {
