@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -28,6 +29,7 @@ import java.util.function.Consumer;
  * one slide, the loss divided by the accumulation steps and the gradients summed over that many slides before one
  * AdamW step, as HIPT's training loop does; a seeded stratified validation split; early stopping on the validation
  * loss, keeping the weights of the best epoch. The {@code local_vit} starts from the given ViT-4K, frozen or not.
+ * The seed and {@link #TRAINING_THREADS} libtorch threads make the head the same on every run.
  */
 final class HeadTrainer {
 
@@ -35,6 +37,12 @@ final class HeadTrainer {
     private static final ReentrantLock GRADIENTS = new ReentrantLock();
     private static final int FEATURES = 384;
     private static final String LOCAL_VIT = "local_vit.";
+    /**
+     * libtorch's intra-op threads while training. Its parallel reductions sum in an order that depends on the thread
+     * count, and AdamW amplifies the last-bit differences into another head, so a seed alone would not fix the result
+     * across machines; one thread does (for one libtorch build on one CPU instruction set).
+     */
+    static final int TRAINING_THREADS = 1;
 
     /** One epoch as the job's loss history shows it. */
     record EpochRecord(int epoch, double trainLoss, double validationLoss, Map<String, Object> metrics) {
@@ -76,6 +84,18 @@ final class HeadTrainer {
         StratifiedSplit split = StratifiedSplit.of(labels.strata, options.validationFraction(), options.seed(),
                 labels.strataNames, task == HeadTask.SUBTYPE ? "class" : "group");
         Engine engine = Engine.getEngine("PyTorch");
+        int threads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(TRAINING_THREADS);
+        try {
+            return train(engine, task, samples, labels, split, vit4k, options, onEpoch, cancelled);
+        } finally {
+            JniUtils.setNumThreads(threads);
+        }
+    }
+
+    private static TrainedHead train(Engine engine, HeadTask task, List<TrainingSample> samples, Labels labels,
+                                     StratifiedSplit split, StateDict vit4k, TrainingOptions options,
+                                     Consumer<EpochRecord> onEpoch, BooleanSupplier cancelled) {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             SlideAggregator head = new SlideAggregator(VisionTransformer.describedBy(vit4k, 6), 192, 2, 3,
                     labels.outputs);

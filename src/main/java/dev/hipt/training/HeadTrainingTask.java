@@ -127,6 +127,9 @@ class HeadTrainingTask implements EngineTask {
                 metrics.put(k, v);
             }
         });
+        // what reproduces this head: the same options (the seed among them) on the same grids and ViT-4K
+        metrics.put("seed", job.options().seed());
+        metrics.put("trainingThreads", HeadTrainer.TRAINING_THREADS);
         metrics.put("vit4kModelId", vit4k.id().toString());
         metrics.put("vit256ModelId", backbone.vit256().id().toString());
         metrics.put("modelVersion", backbone.modelVersion());
