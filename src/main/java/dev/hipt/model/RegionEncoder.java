@@ -122,7 +122,13 @@ public final class RegionEncoder implements AutoCloseable {
     /** An encoder over the given (possibly non-official, e.g. tiny test) architectures and weights. */
     static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
                             ModelOptions options) {
-        return create(v256, w256, v4k, w4k, options, Fusions.ALL);
+        return of(v256, w256, v4k, w4k, options, Fusions.ALL);
+    }
+
+    /** {@link #of(VisionTransformer, StateDict, VisionTransformer, StateDict, ModelOptions)} with these fusions. */
+    static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
+                            ModelOptions options, Fusions fusions) {
+        return create(v256, w256, v4k, w4k, options, fusions);
     }
 
     private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
@@ -508,6 +514,15 @@ public final class RegionEncoder implements AutoCloseable {
     /** The precision the ViTs compute in: the configured one, {@code AUTO} resolved for the device. */
     public Precision precision() {
         return precision;
+    }
+
+    /**
+     * How many Linear weights of the compiled ViT-256 and ViT-4K were prepacked for oneDNN at load, in that order
+     * (zeros on the eager path and wherever the compiled modules run {@code torch.linear}).
+     */
+    int[] prepackedWeights() {
+        return compiled256 == null ? new int[2]
+                : new int[] {compiled256.prepackedWeights(), compiled4k.prepackedWeights()};
     }
 
     /** Whether the ViTs run as compiled TorchScript modules (else as the eager reference blocks). */
