@@ -37,6 +37,7 @@ import java.util.Random;
  * CLS query's attention apart from the patch queries' SDPA, or all queries in one SDPA call, against the default),
  * {@code hipt.bench.batch} (ViT-256 batch, default 64), {@code hipt.bench.rounds} (timed batches per variant,
  * default 3), {@code hipt.bench.regions} (timed 4096 regions through the full encoder per variant, default 0),
+ * {@code hipt.bench.depth} (ViT-256 blocks, default 12; 1 leaves mostly the stem and the CLS-only last block),
  * {@code hipt.bench.device} (auto|cpu|gpu), {@code hipt.bench.gemm-n} (side of the GEMM probes, default 2048),
  * {@code hipt.bench.clock} (wall, or cpu: the calling thread's CPU time, robust to other load at one intra-op thread), {@code hipt.bench.profile} (true: time each operation of one eager
  * block) and DJL's {@code ai.djl.pytorch.num_threads}.
@@ -188,7 +189,7 @@ public final class ModelBenchmark {
         Fusions fusions = new Fusions(!off.contains("unfused"), !off.contains("noonednn"), !off.contains("nogelu"),
                 !off.contains("convstem"), splitCls);
         ModelOptions options = new ModelOptions(device, batch, compiled, precision);
-        RegionEncoder encoder = RegionEncoder.random(7, 12, 6, options, fusions);
+        RegionEncoder encoder = RegionEncoder.random(7, Integer.getInteger("hipt.bench.depth", 12), 6, options, fusions);
         return new Variant(name, encoder, encoder.precision(), new double[rounds], new double[rounds]);
     }
 
