@@ -30,7 +30,7 @@ public enum Precision {
     private static final List<String> BF16_CPU_FLAGS = List.of("amx_bf16", "avx512_bf16");
     private static final List<String> FP16_CPU_FLAGS = List.of("amx_fp16", "avx512_fp16");
     /** GEMM rate of fp32 over emulated bf16/fp16, ModelBenchmark's probes on AMD EPYC Zen 3 (docs/performance.md). */
-    private static final String EMULATION_SLOWDOWN = "8x (512^3) to 18x (1024^3)";
+    private static final String EMULATION_SLOWDOWN = "8x (512^3) to 42x (2048^3)";
 
     private final String label;
     private final int torchScalarType;
