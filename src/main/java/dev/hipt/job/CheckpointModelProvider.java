@@ -70,7 +70,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     private volatile long loadedGeneration = Long.MIN_VALUE;
     private volatile long failedGeneration = Long.MIN_VALUE;
     private ScheduledExecutorService poller;
-    private volatile Status status = new Status(State.NOT_STARTED, null, null, null);
+    private volatile Status status = new Status(State.NOT_STARTED, null, null, null, null);
     private volatile boolean running;
     /** Guards {@link #users} and {@link #releasing}. */
     private final Object usage = new Object();
@@ -119,8 +119,10 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
      * @param reason     why loading failed or what is missing; {@code null} when loaded
      * @param provenance the loaded models' provenance; {@code null} until loaded
      * @param device     where the loaded models run ({@code cpu}, {@code gpu(0)}); {@code null} until loaded
+     * @param precisionNative whether every device runs the chosen precision ({@code provenance.precision}) in
+     *                   hardware (false: bf16/fp16 forced on a CPU that emulates it); {@code null} until loaded
      */
-    public record Status(State state, String reason, Provenance provenance, String device) {
+    public record Status(State state, String reason, Provenance provenance, String device, Boolean precisionNative) {
     }
 
     /** The configured checkpoints could not be loaded; the message says which and why. */
@@ -178,7 +180,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
         running = true;
         startPolling();
         if (activeSet().isPresent()) {
-            status = new Status(State.LOADING, "loading the active models", null, null);
+            status = new Status(State.LOADING, "loading the active models", null, null, null);
             Thread loader = new Thread(this::load, "hipt-model-loader");
             loader.setDaemon(true);
             loader.start();
@@ -190,12 +192,12 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
                         + "hipt.model.vit256-checkpoint and hipt.model.vit4k-checkpoint.", null));
                 return;
             }
-            status = new Status(State.NOT_CONFIGURED, NOT_CONFIGURED_MESSAGE, null, null);
+            status = new Status(State.NOT_CONFIGURED, NOT_CONFIGURED_MESSAGE, null, null, null);
             log.info("No HIPT checkpoints configured: the service accepts slides, analysis jobs fail with "
                     + "MODEL_NOT_CONFIGURED until hipt.model.vit256-checkpoint and hipt.model.vit4k-checkpoint are set");
             return;
         }
-        status = new Status(State.LOADING, "loading models", null, null);
+        status = new Status(State.LOADING, "loading models", null, null, null);
         Thread loader = new Thread(this::load, "hipt-model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -344,7 +346,7 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
     }
 
     private void fail(ModelLoadException e) {
-        status = new Status(State.FAILED, e.getMessage(), null, null);
+        status = new Status(State.FAILED, e.getMessage(), null, null, null);
         loaded.completeExceptionally(e);
         log.error("HIPT models not loaded; readiness stays DOWN and analysis jobs fail with {}: {}",
                 ModelLoadException.CODE, e.getMessage(), e.getCause());
@@ -529,8 +531,16 @@ public class CheckpointModelProvider implements ModelProvider, SmartLifecycle {
             closeQuietly(next);
             return;
         }
-        status = new Status(State.LOADED, null, models.provenance(), deviceNames(models));
+        status = new Status(State.LOADED, null, models.provenance(), deviceNames(models), precisionNative(models));
         closeQuietly(old);
+    }
+
+    /** Whether every encoder runs its precision natively; null for fakes. */
+    private static Boolean precisionNative(LoadedModels models) {
+        if (models.encoder() == null) {
+            return null;
+        }
+        return models.encoders().stream().allMatch(RegionEncoder::precisionNative);
     }
 
     /** {@code cpu}, {@code gpu(0)}, or the devices joined by commas ({@code gpu(0),gpu(1)}); null for fakes. */

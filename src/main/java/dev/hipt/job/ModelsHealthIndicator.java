@@ -29,6 +29,10 @@ class ModelsHealthIndicator implements HealthIndicator {
         if (status.provenance() != null) {
             health.withDetail("modelVersion", status.provenance().modelVersion())
                     .withDetail("untrained", status.provenance().untrained());
+            if (status.provenance().precision() != null) {
+                health.withDetail("precision", status.provenance().precision())
+                        .withDetail("precisionNative", status.precisionNative());
+            }
         }
         return health.build();
     }

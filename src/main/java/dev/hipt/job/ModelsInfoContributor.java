@@ -11,7 +11,8 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 
 /**
- * Adds {@code models} to {@code /actuator/info}: state, model version, untrained flag, checkpoint sha256s, device;
+ * Adds {@code models} to {@code /actuator/info}: state, model version, untrained flag, checkpoint sha256s, device,
+ * precision and whether the device runs it natively ({@code precisionNative});
  * and, for callers with an API key only, the reason of a failure (it names checkpoint files and their paths).
  */
 @Component
@@ -36,6 +37,8 @@ class ModelsInfoContributor implements InfoContributor {
             models.put("modelVersion", status.provenance().modelVersion());
             models.put("untrained", status.provenance().untrained());
             models.put("checkpoints", status.provenance().checkpointSha256());
+            models.put("precision", status.provenance().precision());
+            models.put("precisionNative", status.precisionNative());
         }
         if (status.reason() != null && authenticated()) {
             models.put("reason", status.reason());

@@ -35,10 +35,13 @@ final class CompiledVit implements AutoCloseable {
     private final VisionTransformer architecture;
     private final float[] posEmbed;
     private final int patchSize;
+    private final int prepackedWeights;
     private final Map<Long, NDArray> positions = new ConcurrentHashMap<>();
 
-    private CompiledVit(Model model, VisionTransformer architecture, float[] posEmbed, int patchSize) {
+    private CompiledVit(Model model, VisionTransformer architecture, float[] posEmbed, int patchSize,
+                        int prepackedWeights) {
         this.model = model;
+        this.prepackedWeights = prepackedWeights;
         this.patchSize = patchSize;
         this.block = model.getBlock();
         this.parameters = new ParameterStore(model.getNDManager(), false);
@@ -64,12 +67,13 @@ final class CompiledVit implements AutoCloseable {
             TorchScriptArchive.write(dir.resolve(name + ".pt"), vit, weights, precision, fusions);
             model = Model.newInstance(name, device, Devices.ENGINE);
             model.load(dir, name);
+            int packed = 0;
             if (fusions.onednn() && !device.isGpu() && Fusions.onednnSupports(precision, Precision.cpuFlags())) {
-                prepack(model, (long) batch * tokens, batch);
+                packed = prepack(model, (long) batch * tokens, batch);
             }
             int patch = vit.stem() == VisionTransformer.Stem.PATCH
                     ? (int) weights.get("patch_embed.proj.weight").shape()[2] : 1;
-            return new CompiledVit(model, vit, weights.get("pos_embed").data(), patch);
+            return new CompiledVit(model, vit, weights.get("pos_embed").data(), patch, packed);
         } catch (IOException e) {
             closeQuietly(model);
             throw new UncheckedIOException("cannot write or load the compiled " + vit, e);
@@ -81,14 +85,18 @@ final class CompiledVit implements AutoCloseable {
         }
     }
 
-    /** Runs the module's {@code prepack(rows, clsRows)}: every block weight reordered once for oneDNN. */
-    private static void prepack(Model model, long rows, long clsRows) {
+    /**
+     * Runs the module's {@code prepack(rows, clsRows)}: every block weight reordered once for oneDNN. Returns how
+     * many weights it reordered.
+     */
+    private static int prepack(Model model, long rows, long clsRows) {
         try (IValue r = IValue.from(rows);
              IValue c = IValue.from(clsRows);
              IValue packed = IValueUtils.runMethod((PtSymbolBlock) model.getBlock(), "prepack", r, c)) {
             if (packed.toLong() == 0) {
                 throw new IllegalStateException("prepack reordered no weights");
             }
+            return (int) packed.toLong();
         }
     }
 
@@ -138,6 +146,14 @@ final class CompiledVit implements AutoCloseable {
         }
         NDManager manager = model.getNDManager();
         return manager.create(out, new Shape(1, 1 + (long) rows * cols, dim));
+    }
+
+    /**
+     * How many Linear weights {@code prepack} reordered into oneDNN's layout at load: 0 where the module runs
+     * {@code torch.linear} (GPUs, CPUs whose oneDNN lacks the precision, oneDNN switched off).
+     */
+    int prepackedWeights() {
+        return prepackedWeights;
     }
 
     VisionTransformer architecture() {

@@ -11,11 +11,20 @@ package dev.hipt.model;
  *                    fused (CPU, where oneDNN supports the precision: {@link #onednnSupports}); else
  *                    {@code torch.linear}, which copies the bias into every output and reorders the weight per call
  * @param fusedGelu   with {@code onednn}: the MLP's GELU as a post-op of its first Linear
+ * @param linearStem  ViT-256's patch embedding as a patchify reshape and a Linear (through oneDNN where
+ *                    {@code onednn}), which its Conv2d of stride = kernel equals; else {@code torch.conv2d}
+ * @param splitCls    with {@code sdpa}: the patch queries through SDPA against all keys and the CLS query apart (one
+ *                    small product and softmax), instead of all 257 queries in one SDPA call
  */
-record Fusions(boolean sdpa, boolean onednn, boolean fusedGelu) {
+record Fusions(boolean sdpa, boolean onednn, boolean fusedGelu, boolean linearStem, boolean splitCls) {
 
-    /** Everything: the production setting. */
-    static final Fusions ALL = new Fusions(true, true, true);
+    /** The production setting. */
+    static final Fusions ALL = new Fusions(true, true, true, true, false);
+
+    /** These fusions with oneDNN prepacking on or off. */
+    Fusions withOnednn(boolean on) {
+        return new Fusions(sdpa, on, fusedGelu, linearStem, splitCls);
+    }
 
     /**
      * Whether oneDNN's inner product runs {@code precision} on a CPU with these flags: float32 on any x86-64 CPU,

@@ -28,6 +28,9 @@ public enum Precision {
     FP16("fp16", 5);
 
     private static final List<String> BF16_CPU_FLAGS = List.of("amx_bf16", "avx512_bf16");
+    private static final List<String> FP16_CPU_FLAGS = List.of("amx_fp16", "avx512_fp16");
+    /** Compiled ViT-256 in emulated bf16/fp16 against fp32, ModelBenchmark on AMD EPYC Zen 3 (docs/performance.md). */
+    private static final String EMULATION_SLOWDOWN = "about 6x";
 
     private final String label;
     private final int torchScalarType;
@@ -83,6 +86,35 @@ public enum Precision {
         return BF16_CPU_FLAGS.stream().anyMatch(flags::contains);
     }
 
+    /**
+     * Whether a CPU with these flags runs this precision's matrix products in hardware: float32 always, bfloat16
+     * with {@code amx_bf16} or {@code avx512_bf16}, float16 with {@code amx_fp16} or {@code avx512_fp16}. Elsewhere
+     * libtorch emulates them, far slower than float32.
+     */
+    public boolean nativeOnCpu(Set<String> flags) {
+        return switch (this) {
+            case FP32 -> true;
+            case BF16 -> BF16_CPU_FLAGS.stream().anyMatch(flags::contains);
+            case FP16 -> FP16_CPU_FLAGS.stream().anyMatch(flags::contains);
+            case AUTO -> throw new IllegalStateException("resolve AUTO first");
+        };
+    }
+
+    /**
+     * The start-up warning when {@code configured} (bf16 or fp16, not {@code auto}, which never picks an emulated
+     * precision) is forced on a CPU with these flags that lacks its instructions; empty where it runs natively.
+     */
+    public static java.util.Optional<String> cpuEmulationWarning(Precision configured, Set<String> flags) {
+        if (configured == AUTO || configured.nativeOnCpu(flags)) {
+            return java.util.Optional.empty();
+        }
+        List<String> needed = configured == BF16 ? BF16_CPU_FLAGS : FP16_CPU_FLAGS;
+        return java.util.Optional.of(String.format(Locale.ROOT, "hipt.model.precision=%s is forced on a CPU without "
+                + "%s: libtorch emulates its matrix products, and the compiled ViT-256 ran %s slower than in fp32 "
+                + "on an AVX2 CPU (docs/performance.md); set hipt.model.precision=auto or fp32 here", configured.label,
+                String.join(" or ", needed), EMULATION_SLOWDOWN));
+    }
+
     /** The CPU's feature flags from {@code /proc/cpuinfo} (Linux); empty where it cannot be read. */
     public static Set<String> cpuFlags() {
         Path cpuinfo = Path.of("/proc/cpuinfo");
@@ -97,7 +129,7 @@ public enum Precision {
         }
     }
 
-    private static boolean gpuHasBf16(int deviceId) {
+    static boolean gpuHasBf16(int deviceId) {
         try {
             String capability = CudaUtils.getComputeCapability(deviceId);
             return Integer.parseInt(capability.replace(".", "")) >= 80;

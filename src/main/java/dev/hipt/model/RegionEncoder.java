@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * ViT-256/16 followed by ViT-4K/256: turns an RGB region (sides multiples of 256, normally 4096 x 4096 at 20x) into
@@ -26,6 +28,8 @@ import java.util.Objects;
  * OpenMP threads wait for each other and throughput collapses (docs/performance.md).
  */
 public final class RegionEncoder implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RegionEncoder.class);
 
     /** Side of a ViT-256 patch in pixels. */
     public static final int PATCH = 256;
@@ -122,13 +126,22 @@ public final class RegionEncoder implements AutoCloseable {
     /** An encoder over the given (possibly non-official, e.g. tiny test) architectures and weights. */
     static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
                             ModelOptions options) {
-        return create(v256, w256, v4k, w4k, options, Fusions.ALL);
+        return of(v256, w256, v4k, w4k, options, Fusions.ALL);
+    }
+
+    /** {@link #of(VisionTransformer, StateDict, VisionTransformer, StateDict, ModelOptions)} with these fusions. */
+    static RegionEncoder of(VisionTransformer v256, StateDict w256, VisionTransformer v4k, StateDict w4k,
+                            ModelOptions options, Fusions fusions) {
+        return create(v256, w256, v4k, w4k, options, fusions);
     }
 
     private static RegionEncoder create(VisionTransformer v256, StateDict w256, VisionTransformer v4k,
                                         StateDict w4k, ModelOptions options, Fusions fusions) {
         Device device = Devices.select(options.device(), options.gpu());
         Precision precision = options.precision().resolve(device);
+        if (!device.isGpu() && options.compiled()) {
+            Precision.cpuEmulationWarning(options.precision(), Precision.cpuFlags()).ifPresent(log::warn);
+        }
         int batch = device.isGpu() ? gpuBatch(device, v256, w256, w4k, options, precision)
                 : options.vit256BatchSize();
         NDManager manager = Devices.newManager(device);
@@ -508,6 +521,26 @@ public final class RegionEncoder implements AutoCloseable {
     /** The precision the ViTs compute in: the configured one, {@code AUTO} resolved for the device. */
     public Precision precision() {
         return precision;
+    }
+
+    /**
+     * How many Linear weights of the compiled ViT-256 and ViT-4K were prepacked for oneDNN at load, in that order
+     * (zeros on the eager path and wherever the compiled modules run {@code torch.linear}).
+     */
+    int[] prepackedWeights() {
+        return compiled256 == null ? new int[2]
+                : new int[] {compiled256.prepackedWeights(), compiled4k.prepackedWeights()};
+    }
+
+    /**
+     * Whether the device runs {@link #precision()} in hardware: on a CPU {@link Precision#nativeOnCpu} of its flags;
+     * on a GPU bf16 needs compute capability 8.0 or later, fp32 and fp16 always are.
+     */
+    public boolean precisionNative() {
+        if (device.isGpu()) {
+            return precision != Precision.BF16 || Precision.gpuHasBf16(device.getDeviceId());
+        }
+        return precision.nativeOnCpu(Precision.cpuFlags());
     }
 
     /** Whether the ViTs run as compiled TorchScript modules (else as the eager reference blocks). */

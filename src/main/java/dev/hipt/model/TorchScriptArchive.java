@@ -79,6 +79,10 @@ final class TorchScriptArchive {
         p.bool(fusions.sdpa());
         p.unicode("fuse_gelu");
         p.bool(fusions.fusedGelu());
+        p.unicode("linear_stem");
+        p.bool(fusions.linearStem());
+        p.unicode("split_cls");
+        p.bool(fusions.splitCls());
         for (String[] attr : new String[][] {{"embed_w", embed + "weight"}, {"embed_b", embed + "bias"},
                 {"cls_token", "cls_token"}, {"norm_w", "norm.weight"}, {"norm_b", "norm.bias"}}) {
             p.unicode(attr[0]);

@@ -296,7 +296,28 @@ class CheckpointModelProviderTests {
             assertThat(models.survival()).hasValueSatisfying(h -> assertThat(h.outputs()).isEqualTo(4));
             assertThat(models.subtypeClasses()).containsExactly("A", "B", "C");
             assertThat(provider.ready()).isTrue();
-            assertThat(info(provider)).containsEntry("device", "cpu").containsKey("checkpoints");
+            assertThat(info(provider)).containsEntry("device", "cpu").containsKey("checkpoints")
+                    .containsEntry("precision", models.provenance().precision())
+                    .containsEntry("precisionNative", true);
+        } finally {
+            provider.stop();
+        }
+    }
+
+    @Test
+    void forcedBf16SaysInInfoAndHealthWhetherThisCpuRunsItNatively() {
+        Assumptions.assumeTrue(Files.isRegularFile(REFERENCE.resolve("vit256.pth")), REFERENCE + " absent: skipping");
+        ModelProperties props = new ModelProperties(REFERENCE.resolve("vit256.pth").toString(),
+                REFERENCE.resolve("vit4k.pth").toString(), null, List.of(), null, DevicePreference.CPU, 16,
+                false, 7, true, Precision.BF16, List.of());
+        CheckpointModelProvider provider = new CheckpointModelProvider(props);
+        provider.start();
+        try {
+            provider.models();
+            boolean nativeHere = Precision.BF16.nativeOnCpu(Precision.cpuFlags());
+            assertThat(info(provider)).containsEntry("precision", "bf16").containsEntry("precisionNative", nativeHere);
+            assertThat(new ModelsHealthIndicator(provider).health().getDetails())
+                    .containsEntry("precision", "bf16").containsEntry("precisionNative", nativeHere);
         } finally {
             provider.stop();
         }

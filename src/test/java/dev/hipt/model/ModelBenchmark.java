@@ -32,10 +32,14 @@ import java.util.Random;
  * Options (system properties): {@code hipt.bench.variants} (comma-separated, default all of
  * {@code eager-fp32, compiled-fp32, compiled-bf16, compiled-fp16, compiled-fp32-unfused, compiled-bf16-unfused};
  * suffix "-unfused": the explicit {@code softmax(q k^T) v} instead of {@code scaled_dot_product_attention};
- * "-noonednn": {@code torch.linear} instead of oneDNN on prepacked weights; "-nogelu": GELU not fused into fc1),
+ * "-noonednn": {@code torch.linear} instead of oneDNN on prepacked weights; "-nogelu": GELU not fused into fc1;
+ * "-convstem": ViT-256's stem as {@code torch.conv2d} instead of patchify + Linear; "-splitcls" / "-jointcls": the
+ * CLS query's attention apart from the patch queries' SDPA, or all queries in one SDPA call, against the default),
  * {@code hipt.bench.batch} (ViT-256 batch, default 64), {@code hipt.bench.rounds} (timed batches per variant,
  * default 3), {@code hipt.bench.regions} (timed 4096 regions through the full encoder per variant, default 0),
- * {@code hipt.bench.device} (auto|cpu|gpu), {@code hipt.bench.profile} (true: time each operation of one eager
+ * {@code hipt.bench.depth} (ViT-256 blocks, default 12; 1 leaves mostly the stem and the CLS-only last block),
+ * {@code hipt.bench.device} (auto|cpu|gpu), {@code hipt.bench.gemm-n} (side of the GEMM probes, default 2048),
+ * {@code hipt.bench.clock} (wall, or cpu: the calling thread's CPU time, robust to other load at one intra-op thread), {@code hipt.bench.profile} (true: time each operation of one eager
  * block) and DJL's {@code ai.djl.pytorch.num_threads}.
  *
  * <p>Rounds are interleaved: each round times one batch of every variant, each between two GEMM measurements of
@@ -47,7 +51,11 @@ public final class ModelBenchmark {
 
     /** FLOPs of one 256 x 256 patch through ViT-256 (HIPT-SPEC.md, "Cost"). */
     static final double PATCH_FLOP = 12.3e9;
-    private static final int GEMM_N = 2048;
+    private static final int GEMM_N = Integer.getInteger("hipt.bench.gemm-n", 2048);
+    /** {@code hipt.bench.clock=cpu}: time by this thread's CPU time (meaningful at one intra-op thread). */
+    private static final boolean CPU_CLOCK = "cpu".equals(System.getProperty("hipt.bench.clock", "wall"));
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
     private static final int GEMM_REPS = 4;
     private static final String ALL = "eager-fp32,compiled-fp32,compiled-bf16,compiled-fp16,compiled-fp32-unfused,"
             + "compiled-bf16-unfused";
@@ -65,6 +73,11 @@ public final class ModelBenchmark {
         int regions = Integer.getInteger("hipt.bench.regions", 0);
         DevicePreference device = ModelOptions.parseDevice(System.getProperty("hipt.bench.device"));
         printMachine();
+        String gemmOnly = System.getProperty("hipt.bench.gemm-only");
+        if (gemmOnly != null) {
+            gemmRates(gemmOnly, device);
+            return;
+        }
         List<Variant> variants = new ArrayList<>();
         Map<Precision, Gemm> gemms = new EnumMap<>(Precision.class);
         try (NDManager m = NDManager.newBaseManager(Devices.select(device), Devices.ENGINE)) {
@@ -79,7 +92,8 @@ public final class ModelBenchmark {
                 gemms.computeIfAbsent(v.precision(), p -> Gemm.of(p, m));
             }
             for (Gemm g : gemms.values()) {
-                System.out.printf("GEMM %d^3 %s: %.1f GFLOP/s (best of 3)%n", GEMM_N, g.label(), g.rate(3) / 1e9);
+                System.out.printf("GEMM %d^3 %s: %.1f GFLOP/s (best of 3%s)%n", GEMM_N, g.label(), g.rate(3) / 1e9,
+                        CPU_CLOCK ? ", thread CPU time" : "");
             }
             NDArray images = randomImages(m, batch);
             for (Variant v : variants) {
@@ -90,9 +104,9 @@ public final class ModelBenchmark {
                 for (Variant v : variants) {
                     Gemm g = gemms.get(v.precision());
                     double before = g.rate(2);
-                    long t0 = System.nanoTime();
+                    long t0 = now();
                     v.encoder().vit256Cls(images);
-                    double s = (System.nanoTime() - t0) / 1e9;
+                    double s = (now() - t0) / 1e9;
                     v.gemm()[r] = Math.max(before, g.rate(2));
                     v.rate()[r] = batch / s;
                     System.out.printf("round %d %-22s %6.2f patches/s; %s GEMM %7.1f GFLOP/s; efficiency %.2f%n", r + 1,
@@ -100,7 +114,8 @@ public final class ModelBenchmark {
                             v.rate()[r] * PATCH_FLOP / v.gemm()[r]);
                 }
             }
-            System.out.printf("%nViT-256 (12 blocks, batch %d, %d rounds, medians):%n", batch, rounds);
+            System.out.printf("%nViT-256 (12 blocks, batch %d, %d rounds, medians%s):%n", batch, rounds,
+                    CPU_CLOCK ? "; rates per CPU-second of the calling thread" : "");
             System.out.printf("| variant | patches/s | s per 4096 region (256 patches) | GEMM of its precision GFLOP/s "
                     + "| efficiency (patches/s x 12.3e9 / GEMM) |%n|---|---|---|---|---|%n");
             for (Variant v : variants) {
@@ -125,6 +140,35 @@ public final class ModelBenchmark {
         System.out.printf("load average at end: %s%n", loadAverage());
     }
 
+    /**
+     * {@code hipt.bench.gemm-only=fp32,bf16,fp16}: only the GEMM probes of these precisions, best of 3 each, and
+     * each one's rate against fp32's (how much slower an emulated bf16/fp16 is than fp32 on this CPU).
+     */
+    private static void gemmRates(String precisions, DevicePreference device) {
+        try (NDManager m = NDManager.newBaseManager(Devices.select(device), Devices.ENGINE)) {
+            System.out.printf("engine: DJL PyTorch %s, intra-op threads %d%n", Engine.getEngine("PyTorch").getVersion(),
+                    JniUtils.getNumThreads());
+            double fp32 = Double.NaN;
+            for (String name : precisions.split(",")) {
+                try (Gemm g = Gemm.of(Precision.parse(name), m)) {
+                    g.rate(1);
+                    double rate = g.rate(3);
+                    if (g.precision == Precision.FP32) {
+                        fp32 = rate;
+                    }
+                    System.out.printf("GEMM %d^3 %s: %.2f GFLOP/s (best of 3%s); fp32 / this = %.1f%n", GEMM_N,
+                            g.label(), rate / 1e9, CPU_CLOCK ? ", thread CPU time" : "", fp32 / rate);
+                }
+            }
+        }
+        System.out.printf("load average at end: %s%n", loadAverage());
+    }
+
+    /** Nanoseconds of the wall clock, or of this thread's CPU time with {@code hipt.bench.clock=cpu}. */
+    private static long now() {
+        return CPU_CLOCK ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
     /** Prints the CPU model, its logical CPUs, the load average and the CPU flags that decide the precision. */
     public static void printMachine() throws IOException {
         System.out.printf("machine: %s, %d logical CPUs; load average at start: %s%n", cpuModel(),
@@ -141,9 +185,11 @@ public final class ModelBenchmark {
         String[] parts = name.replace("compiled-", "").replace("eager-", "").split("-");
         Precision precision = Precision.parse(parts[0]);
         Set<String> off = Set.of(parts);
-        Fusions fusions = new Fusions(!off.contains("unfused"), !off.contains("noonednn"), !off.contains("nogelu"));
+        boolean splitCls = Fusions.ALL.splitCls() ? !off.contains("jointcls") : off.contains("splitcls");
+        Fusions fusions = new Fusions(!off.contains("unfused"), !off.contains("noonednn"), !off.contains("nogelu"),
+                !off.contains("convstem"), splitCls);
         ModelOptions options = new ModelOptions(device, batch, compiled, precision);
-        RegionEncoder encoder = RegionEncoder.random(7, 12, 6, options, fusions);
+        RegionEncoder encoder = RegionEncoder.random(7, Integer.getInteger("hipt.bench.depth", 12), 6, options, fusions);
         return new Variant(name, encoder, encoder.precision(), new double[rounds], new double[rounds]);
     }
 
@@ -197,7 +243,7 @@ public final class ModelBenchmark {
         public double rate(int reps) {
             double best = 0;
             for (int rep = 0; rep < reps; rep++) {
-                long t0 = System.nanoTime();
+                long t0 = now();
                 int products;
                 if (module == null) {
                     try (NDArray c = a.matMul(b)) {
@@ -211,7 +257,7 @@ public final class ModelBenchmark {
                     out.close();
                     products = GEMM_REPS;
                 }
-                best = Math.max(best, products * 2.0 * GEMM_N * GEMM_N * GEMM_N / ((System.nanoTime() - t0) / 1e9));
+                best = Math.max(best, products * 2.0 * GEMM_N * GEMM_N * GEMM_N / ((now() - t0) / 1e9));
             }
             return best;
         }

@@ -27,6 +27,34 @@ class PrecisionTests {
     }
 
     @Test
+    void bf16AndFp16AreNativeOnlyWithTheirInstructions() {
+        Set<String> zen3 = Set.of("avx", "avx2", "fma", "f16c");
+        Set<String> sapphireRapids = Set.of("avx512f", "avx512bw", "avx512_bf16", "avx512_fp16", "amx_bf16");
+        assertThat(Precision.FP32.nativeOnCpu(zen3)).isTrue();
+        assertThat(Precision.BF16.nativeOnCpu(zen3)).isFalse();
+        assertThat(Precision.FP16.nativeOnCpu(zen3)).as("f16c converts, it does not multiply").isFalse();
+        assertThat(Precision.BF16.nativeOnCpu(Set.of("avx512f", "avx512_bf16"))).isTrue();
+        assertThat(Precision.BF16.nativeOnCpu(Set.of("amx_bf16"))).isTrue();
+        assertThat(Precision.FP16.nativeOnCpu(Set.of("amx_bf16", "avx512_bf16"))).isFalse();
+        assertThat(Precision.FP16.nativeOnCpu(sapphireRapids)).isTrue();
+        assertThat(Precision.FP16.nativeOnCpu(Set.of("amx_fp16"))).isTrue();
+    }
+
+    @Test
+    void warnsWhenBf16OrFp16IsForcedOnACpuThatEmulatesIt() {
+        Set<String> zen3 = Set.of("avx", "avx2", "fma");
+        assertThat(Precision.cpuEmulationWarning(Precision.BF16, zen3)).hasValueSatisfying(w -> assertThat(w)
+                .contains("hipt.model.precision=bf16", "avx512_bf16", "amx_bf16", "slower than fp32"));
+        assertThat(Precision.cpuEmulationWarning(Precision.FP16, zen3)).hasValueSatisfying(w -> assertThat(w)
+                .contains("hipt.model.precision=fp16", "avx512_fp16", "amx_fp16"));
+        assertThat(Precision.cpuEmulationWarning(Precision.FP16, Set.of("avx512_bf16")))
+                .as("bf16 instructions do not make fp16 native").isPresent();
+        assertThat(Precision.cpuEmulationWarning(Precision.BF16, Set.of("amx_bf16"))).isEmpty();
+        assertThat(Precision.cpuEmulationWarning(Precision.FP32, zen3)).isEmpty();
+        assertThat(Precision.cpuEmulationWarning(Precision.AUTO, zen3)).as("auto never picks emulation").isEmpty();
+    }
+
+    @Test
     void parsesTheConfiguredText() {
         assertThat(Precision.parse(" BF16 ")).isEqualTo(Precision.BF16);
         assertThat(Precision.parse("fp32")).isEqualTo(Precision.FP32);
