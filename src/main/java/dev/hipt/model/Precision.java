@@ -110,7 +110,7 @@ public enum Precision {
         }
         List<String> needed = configured == BF16 ? BF16_CPU_FLAGS : FP16_CPU_FLAGS;
         return java.util.Optional.of(String.format(Locale.ROOT, "hipt.model.precision=%s is forced on a CPU without "
-                + "%s: libtorch emulates its matrix products, and the compiled ViT-256 ran %s slower than in fp32 "
+                + "%s: libtorch emulates its matrix products, and the compiled ViT-256 ran %s slower than fp32 "
                 + "on an AVX2 CPU (docs/performance.md); set hipt.model.precision=auto or fp32 here", configured.label,
                 String.join(" or ", needed), EMULATION_SLOWDOWN));
     }
