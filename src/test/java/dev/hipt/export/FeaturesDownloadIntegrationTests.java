@@ -35,8 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The features.h5 download's temporary file over real HTTP, with the fixture slide small_HE.svs analysed by the real
- * pipeline with tiny checkpoints (at an MPP of 8.0, regions of 256 level-0 pixels: some 60 with tissue, a file
- * of over 20 MB, more than the socket buffers hold): it is written under the
+ * pipeline with tiny checkpoints (at an MPP of 8.0, regions of 256 level-0 pixels, a file
+ * of about 21 MB, more than the socket buffers hold): it is written under the
  * service's data directory, never the system temporary directory, and it is gone once the download ends, whether
  * the client read it all or hung up in the middle.
  */
