@@ -73,9 +73,16 @@ class ExportController {
             + " stored without its cls256 grid (PATCHES_NOT_AVAILABLE)")
     @ApiResponse(responseCode = "422", description = "The stored slide cannot be read (CORRUPT_SLIDE, ...)")
     ResponseEntity<StreamingResponseBody> features(@PathVariable UUID id) throws IOException {
-        // written completely before the answer starts, so an error is still a problem+json answer
+        // written completely before the answer starts, so an error is still a problem+json answer; the file is
+        // deleted when the body has been sent or the client went away meanwhile (the write then fails)
         Path file = h5.write(id);
-        long size = Files.size(file);
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
         StreamingResponseBody body = out -> {
             try (InputStream in = Files.newInputStream(file)) {
                 in.transferTo(out);

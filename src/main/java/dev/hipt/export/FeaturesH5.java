@@ -4,6 +4,7 @@ import dev.hipt.results.AnalysedSlide;
 import dev.hipt.results.AnalysedSlides;
 import dev.hipt.results.RegionResult;
 import dev.hipt.slide.SlideImages;
+import dev.hipt.storage.TemporaryFiles;
 import dev.hipt.system.ApiException;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
@@ -29,13 +30,15 @@ class FeaturesH5 {
 
     private final AnalysedSlides analysed;
     private final SlideImages images;
+    private final TemporaryFiles temporaryFiles;
 
-    FeaturesH5(AnalysedSlides analysed, SlideImages images) {
+    FeaturesH5(AnalysedSlides analysed, SlideImages images, TemporaryFiles temporaryFiles) {
         this.analysed = analysed;
         this.images = images;
+        this.temporaryFiles = temporaryFiles;
     }
 
-    /** The file, in a temporary path the caller deletes. */
+    /** The file, a temporary one ({@link TemporaryFiles}) the caller deletes. */
     Path write(UUID slideId) throws IOException {
         AnalysedSlide slide = analysed.newest(slideId, true);
         List<RegionResult> regions = slide.regions();
@@ -72,7 +75,7 @@ class FeaturesH5 {
         long level0Magnification = objective != null && objective > 0 ? Math.round(objective)
                 : Math.round(TARGET_MAGNIFICATION * MPP_20X / mpp);
         long patchSizeLevel0 = m > 0 ? regions.get(0).width() : Math.round(4096 * MPP_20X / mpp);
-        Path file = Files.createTempFile("hipt-features-", ".h5");
+        Path file = temporaryFiles.create("features", ".h5");
         try (WritableHdfFile h5 = HdfFile.write(file)) {
             WritableDataset f = h5.putDataset("features", m > 0 ? features : new float[0][192]);
             f.putAttribute("name", name);

@@ -70,6 +70,8 @@ class PredictionController {
                     + " backbone; the new predictions replace the old ones at GET .../predictions, whose provenance"
                     + " names the registered heads.")
     @ApiResponse(responseCode = "200", description = "Recomputed")
+    @ApiResponse(responseCode = "404", description = "The slide was deleted while its predictions were recomputed"
+            + " (NOT_FOUND); nothing is stored for it")
     @ApiResponse(responseCode = "409", description = "NO_EMBEDDINGS (not analysed), BACKBONE_NOT_ACTIVE (encoded by"
             + " another backbone: reanalyse), NO_ACTIVE_HEADS")
     RepredictionView repredict(@PathVariable UUID id) {

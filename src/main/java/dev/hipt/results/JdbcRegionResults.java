@@ -3,6 +3,8 @@ package dev.hipt.results;
 import dev.hipt.model.SubtypePrediction;
 import dev.hipt.model.SurvivalPrediction;
 import dev.hipt.storage.BlobStore;
+import dev.hipt.system.ApiException;
+import dev.hipt.system.ErrorCodes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,7 +21,9 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -188,13 +192,19 @@ class JdbcRegionResults implements RegionResults {
                 result.survival() == null ? null : JSON.writeValueAsString(result.survival()),
                 now(), slideId, version};
         embeddings.markChanged(slideId);
-        upsert("""
-                UPDATE slide_result SET regions = ?, mean_cls4k = ?, untrained = ?, provenance = ?, subtype = ?,
-                  survival = ?, created_at = ?
-                WHERE slide_id = ? AND model_version = ?""", """
-                INSERT INTO slide_result (regions, mean_cls4k, untrained, provenance, subtype, survival, created_at,
-                  slide_id, model_version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", values);
+        try {
+            upsert("""
+                    UPDATE slide_result SET regions = ?, mean_cls4k = ?, untrained = ?, provenance = ?, subtype = ?,
+                      survival = ?, created_at = ?
+                    WHERE slide_id = ? AND model_version = ?""", """
+                    INSERT INTO slide_result (regions, mean_cls4k, untrained, provenance, subtype, survival,
+                      created_at, slide_id, model_version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", values);
+        } catch (DataIntegrityViolationException slideGone) {
+            // every column is set and a duplicate is handled: the foreign key refused a slide deleted meanwhile
+            throw new ApiException(HttpStatus.NOT_FOUND, ErrorCodes.NOT_FOUND, "Slide " + slideId + " does not exist",
+                    slideGone);
+        }
         refreshIndexAfterCommit(slideId);
     }
 

@@ -46,7 +46,10 @@ public class SlideImages {
         return slides.findById(id).map(Slide::sha256).orElseThrow(() -> ApiException.notFound("Slide", id));
     }
 
-    /** An open slide file; closing it closes the reader and releases the blob store's lease. */
+    /**
+     * An open slide file; closing it closes the reader and releases the blob store's lease. Its reads throw 404
+     * {@code NOT_FOUND} when they fail because the slide was deleted meanwhile.
+     */
     public interface OpenedSlideImage extends AutoCloseable {
 
         WholeSlideImage image();
@@ -64,7 +67,8 @@ public class SlideImages {
     /**
      * Opens slide {@code id}.
      *
-     * @throws ApiException                404 {@code NOT_FOUND} when there is no such slide (or it was just deleted)
+     * @throws ApiException                404 {@code NOT_FOUND} when there is no such slide (or it is deleted while
+     *                                     the file is opened)
      * @throws dev.hipt.wsi.SlideException when the stored file cannot be read or has no usable MPP
      * @throws IOException                 when the blob store fails
      */
@@ -79,12 +83,13 @@ public class SlideImages {
             }
             throw e;
         }
+        DeletedSlideCheck deleted = new DeletedSlideCheck(slides, id);
         WholeSlideImage image;
         try {
-            image = WholeSlideImages.open(file.path());
+            image = deleted.guard(WholeSlideImages.open(file.path()));
         } catch (RuntimeException e) {
             file.close();
-            throw e;
+            throw deleted.translate(e);
         }
         try {
             Double override = SlideService.MPP_FROM_REQUEST.equals(slide.mppSource()) ? slide.mppX() : null;
@@ -117,7 +122,7 @@ public class SlideImages {
         } catch (RuntimeException e) {
             image.close();
             file.close();
-            throw e;
+            throw deleted.translate(e);
         }
     }
 }

@@ -99,13 +99,12 @@ class SlideTissue {
             }
             throw e;
         }
-        try (file; WholeSlideImage image = WholeSlideImages.open(file.path())) {
+        DeletedSlideCheck deleted = new DeletedSlideCheck(slides, id);
+        try (file; WholeSlideImage image = deleted.guard(WholeSlideImages.open(file.path()))) {
             return work.apply(image);
-        } catch (IllegalArgumentException e) {
-            if (slides.findById(id).isEmpty()) {
-                throw ApiException.notFound("Slide", id);
-            }
-            throw e;
+        } catch (RuntimeException e) {
+            // the file vanished under the reader because the slide was deleted meanwhile: 404, not CORRUPT_SLIDE
+            throw deleted.translate(e);
         }
     }
 }

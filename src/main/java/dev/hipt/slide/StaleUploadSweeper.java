@@ -1,6 +1,7 @@
 package dev.hipt.slide;
 
 import dev.hipt.storage.StorageProperties;
+import dev.hipt.storage.TemporaryFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,8 +19,9 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Removes temporary upload files that a process killed mid-upload could not remove itself (a request that fails
- * cleans up after itself; a dead JVM cannot). Runs once at start-up.
+ * Removes temporary files that a process killed mid-request could not remove itself (a request that fails cleans up
+ * after itself; a dead JVM cannot): uploads, and the service's other temporary files ({@link TemporaryFiles}:
+ * exports being sent, checkpoints being registered). Runs once at start-up.
  */
 @Component
 class StaleUploadSweeper {
@@ -46,7 +48,7 @@ class StaleUploadSweeper {
         try {
             int removed = sweep();
             if (removed > 0) {
-                log.info("Removed {} temporary upload file(s) older than {} left by an earlier process", removed,
+                log.info("Removed {} temporary file(s) older than {} left by an earlier process", removed,
                         properties.staleAfter());
             }
         } catch (IOException | UncheckedIOException e) {
@@ -54,7 +56,7 @@ class StaleUploadSweeper {
         }
     }
 
-    /** Deletes the upload temp files older than {@code hipt.upload.stale-after}; returns how many. */
+    /** Deletes the temporary files older than {@code hipt.upload.stale-after}; returns how many. */
     int sweep() throws IOException {
         if (!Files.isDirectory(tmpDir)) {
             return 0;
@@ -62,7 +64,7 @@ class StaleUploadSweeper {
         Instant cutoff = clock.instant().minus(properties.staleAfter());
         List<Path> stale;
         try (Stream<Path> files = Files.list(tmpDir)) {
-            stale = files.filter(file -> file.getFileName().toString().startsWith(UploadReceiver.TEMP_PREFIX))
+            stale = files.filter(StaleUploadSweeper::isTemporary)
                     .filter(file -> modifiedBefore(file, cutoff))
                     .toList();
         }
@@ -76,6 +78,11 @@ class StaleUploadSweeper {
             }
         }
         return removed;
+    }
+
+    private static boolean isTemporary(Path file) {
+        String name = file.getFileName().toString();
+        return name.startsWith(UploadReceiver.TEMP_PREFIX) || name.startsWith(TemporaryFiles.PREFIX);
     }
 
     private static boolean modifiedBefore(Path file, Instant cutoff) {

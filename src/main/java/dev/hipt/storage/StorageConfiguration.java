@@ -18,4 +18,9 @@ class StorageConfiguration {
                     properties.cacheMaxSize().toBytes());
         };
     }
+
+    @Bean
+    TemporaryFiles temporaryFiles(StorageProperties properties) {
+        return new TemporaryFiles(properties.tmpDir());
+    }
 }

@@ -10,7 +10,7 @@ import org.springframework.util.unit.DataSize;
  * Where the service keeps its files ({@code hipt.storage.*}).
  *
  * @param root the local data directory: the embedded H2 database ({@code db/}), local blobs ({@code blobs/}),
- *             upload temporary files ({@code tmp/}) and the S3 download cache ({@code cache/}); default
+ *             temporary files of uploads and exports ({@code tmp/}) and the S3 download cache ({@code cache/}); default
  *             {@code ./data}
  * @param type {@code local} (blobs under {@code root/blobs}, the default) or {@code s3} (an S3-compatible bucket)
  * @param s3   the bucket, used when {@code type} is {@code s3}
@@ -31,7 +31,7 @@ public record StorageProperties(@DefaultValue("./data") Path root, @DefaultValue
         return root.resolve("blobs");
     }
 
-    /** Upload temporary files; anything here is removed when its request ends. */
+    /** Temporary files (uploads, exports, checkpoints); anything here is removed when its request or job ends. */
     public Path tmpDir() {
         return root.resolve("tmp");
     }

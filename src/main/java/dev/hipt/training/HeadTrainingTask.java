@@ -6,6 +6,7 @@ import dev.hipt.model.CheckpointReader;
 import dev.hipt.model.StateDict;
 import dev.hipt.model.TorchCheckpointWriter;
 import dev.hipt.results.AnalysedSlideVectors;
+import dev.hipt.storage.TemporaryFiles;
 import dev.hipt.system.ApiException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,15 +39,17 @@ class HeadTrainingTask implements EngineTask {
     private final AnalysedSlideVectors analysed;
     private final ModelRegistry registry;
     private final RegistryBackbone backbones;
+    private final TemporaryFiles temporaryFiles;
     private volatile boolean draining;
 
     HeadTrainingTask(TrainingJobRepository jobs, LabelSetService labelSets, AnalysedSlideVectors analysed,
-                     ModelRegistry registry, RegistryBackbone backbones) {
+                     ModelRegistry registry, RegistryBackbone backbones, TemporaryFiles temporaryFiles) {
         this.jobs = jobs;
         this.labelSets = labelSets;
         this.analysed = analysed;
         this.registry = registry;
         this.backbones = backbones;
+        this.temporaryFiles = temporaryFiles;
     }
 
     /** Training is stopped between slides and restarted by the next process. */
@@ -142,7 +145,7 @@ class HeadTrainingTask implements EngineTask {
                                      Map<String, Object> metrics) {
         Path file;
         try {
-            file = Files.createTempFile("hipt-head-", ".pth");
+            file = temporaryFiles.create("head", ".pth");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

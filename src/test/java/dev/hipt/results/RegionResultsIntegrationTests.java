@@ -209,6 +209,21 @@ class RegionResultsIntegrationTests {
             assertThat(rows("region_embedding") + rows("slide_result")).isZero();
         }
 
+        /** A re-prediction whose slide is deleted between reading the grids and storing the result. */
+        @Test
+        void aSlideResultOfASlideDeletedMeanwhileIsRefusedAsNotFoundAndLeavesNoRow() {
+            results.store(slide, V1, region(0, 1));
+            results.storeSlide(slide, V1, new SlideResult(1, floats(192, 1), null, null));
+            jdbc.sql("DELETE FROM slides WHERE id = ?").param(slide).update();
+
+            assertThatThrownBy(() -> results.storeSlide(slide, V1, new SlideResult(1, floats(192, 2), null, null)))
+                    .isInstanceOfSatisfying(dev.hipt.system.ApiException.class, e -> {
+                        assertThat(e.status().value()).isEqualTo(404);
+                        assertThat(e.code()).isEqualTo("NOT_FOUND");
+                    });
+            assertThat(rows("slide_result")).isZero();
+        }
+
         @Test
         void refusesAModelVersionThatCouldEscapeTheBlobPrefix() {
             Provenance bad = new Provenance("../x", false, Map.of());

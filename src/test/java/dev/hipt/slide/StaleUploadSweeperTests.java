@@ -2,6 +2,7 @@ package dev.hipt.slide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hipt.storage.TemporaryFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,22 @@ class StaleUploadSweeperTests {
     }
 
     @Test
+    void removesTheServicesOtherTemporaryFilesLeftByADeadProcessToo() throws IOException {
+        StaleUploadSweeper sweeper = sweeperOver(tmp);
+        TemporaryFiles temporaryFiles = new TemporaryFiles(tmp);
+        Path features = aged(temporaryFiles.create("features", ".h5"), NOW.minus(Duration.ofHours(30)));
+        Path head = aged(temporaryFiles.create("head", ".pth"), NOW.minus(Duration.ofHours(30)));
+        Path beingSent = aged(temporaryFiles.create("features", ".h5"), NOW.minus(Duration.ofMinutes(5)));
+
+        int removed = sweeper.sweep();
+
+        assertThat(removed).isEqualTo(2);
+        assertThat(features).doesNotExist();
+        assertThat(head).doesNotExist();
+        assertThat(beingSent).exists();
+    }
+
+    @Test
     void missingTempDirectoryIsNothingToSweep() throws IOException {
         assertThat(sweeperOver(tmp.resolve("absent")).sweep()).isZero();
     }
@@ -48,7 +65,10 @@ class StaleUploadSweeperTests {
     }
 
     private Path file(String name, Instant modified) throws IOException {
-        Path file = Files.write(tmp.resolve(name), new byte[16]);
+        return aged(Files.write(tmp.resolve(name), new byte[16]), modified);
+    }
+
+    private static Path aged(Path file, Instant modified) throws IOException {
         Files.setLastModifiedTime(file, FileTime.from(modified));
         return file;
     }

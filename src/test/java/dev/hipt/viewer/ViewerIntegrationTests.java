@@ -481,6 +481,36 @@ class ViewerIntegrationTests extends ServiceIntegrationTestSupport {
         return sum / (3.0 * expected.width() * expected.height());
     }
 
+    /** Every tile of every level of every listed layer, the edge tiles included, exists (issue: stray 404s). */
+    @Test
+    void everyOverlayTileOfEveryLevelOfEveryLayerIsServed() {
+        Answer overlays = get("/api/v1/slides/" + slideId + "/overlays", CLIENT_KEY);
+        assertThat(overlays.status()).as(overlays.text()).isEqualTo(200);
+        List<String> layers = new ArrayList<>();
+        overlays.json().path("layers").forEach(layer -> layers.add(layer.path("name").asString()));
+        assertThat(layers).contains("tissue-fraction", "attention4k");
+        List<String> failed = new ArrayList<>();
+        for (String layer : layers) {
+            long width = 2220;
+            long height = 2967;
+            for (int level = TOP; level >= 0; level--) {
+                for (long col = 0; col * 254 < width; col++) {
+                    for (long row = 0; row * 254 < height; row++) {
+                        String path = "/api/v1/slides/" + slideId + "/overlays/" + layer + "/dzi_files/" + level
+                                + "/" + col + "_" + row + ".png";
+                        Answer tile = get(path, CLIENT_KEY);
+                        if (tile.status() != 200) {
+                            failed.add(path + " -> " + tile.status() + " " + tile.text());
+                        }
+                    }
+                }
+                width = Math.max(1, (width + 1) / 2);
+                height = Math.max(1, (height + 1) / 2);
+            }
+        }
+        assertThat(failed).as("overlay tiles that did not answer 200").isEmpty();
+    }
+
     private static RgbImage rgb(BufferedImage image) {
         byte[] rgb = new byte[image.getWidth() * image.getHeight() * 3];
         for (int y = 0; y < image.getHeight(); y++) {
