@@ -52,7 +52,8 @@ public final class TestSlideImages {
         return image;
     }
 
-    private static byte[] png(BufferedImage image) {
+    /** {@code image} encoded as PNG bytes. */
+    public static byte[] png(BufferedImage image) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, "png", out);
